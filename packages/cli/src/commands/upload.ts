@@ -1,0 +1,67 @@
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { InputError, keys } from '@etml/domain';
+import { checkRows, describeRejection, detectFormat, parseRows, summarizeRows } from '@etml/ingest';
+import { dateFlag, parseFlags, requireFlag } from '../args.ts';
+import { connectStore } from '../context.ts';
+import type { CliEnv } from '../env.ts';
+import { formatBytes, putRawRides } from '../raw.ts';
+
+export const UPLOAD_USAGE = 'etml upload --date YYYY-MM-DD --file FILE (JSON array, NDJSON or CSV)';
+
+async function readHead(file: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(4_096);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Validates the whole file before anything is uploaded. Invalid rows do not stop the upload:
+ * the file is stored as it is, and the cluster step quarantines those rows with their reasons.
+ * A file without a single valid row is refused.
+ */
+export async function uploadCommand(args: string[], env: CliEnv): Promise<void> {
+  const flags = parseFlags('upload', args, { date: { type: 'string' }, file: { type: 'string' } });
+  const date = dateFlag('upload', 'date', flags.date);
+  const file = requireFlag('upload', 'file', flags.file);
+  const info = await stat(file).catch(() => undefined);
+  if (!info) throw new InputError(`upload: file ${JSON.stringify(file)} does not exist`);
+  if (!info.isFile()) throw new InputError(`upload: ${JSON.stringify(file)} is not a file`);
+  let format: ReturnType<typeof detectFormat>;
+  try {
+    format = detectFormat(await readHead(file));
+  } catch (error) {
+    throw new InputError(`upload: ${file}: ${(error as Error).message}`);
+  }
+  const summary = await summarizeRows(checkRows(parseRows(createReadStream(file), format))).catch(
+    (error: Error) => {
+      throw new InputError(`upload: ${file}: ${error.message}`);
+    },
+  );
+  if (summary.valid === 0) {
+    const first = summary.examples[0];
+    throw new InputError(
+      summary.total === 0
+        ? `upload: ${file} has no rows`
+        : `upload: ${file} has no valid rows (${summary.total} rows; ${first ? describeRejection(first) : ''})`,
+    );
+  }
+  const store = await connectStore(env);
+  const written = await putRawRides(store.value, date, format, createReadStream(file));
+  process.stderr.write(
+    `uploaded ${file} as ${format}: ${summary.valid} valid rows -> ${store.value.uri(keys.raw(date, format))} ` +
+      `(${formatBytes(written.bytes)}, ${store.description})\n`,
+  );
+  if (summary.rejected > 0) {
+    process.stderr.write(
+      `warning: ${summary.rejected} of ${summary.total} rows are invalid; the cluster step will quarantine them in ${keys.rejected(date)}:\n`,
+    );
+    for (const example of summary.examples)
+      process.stderr.write(`  ${describeRejection(example)}\n`);
+  }
+}

@@ -1,0 +1,45 @@
+import { ensureEmbeddedRedis, ensureEmbeddedS3, S3RVER_CREDENTIALS } from '@etml/embedded';
+import { createObjectStore, type ObjectStore } from '@etml/storage';
+import { type CliEnv, EMBEDDED_BUCKET } from './env.ts';
+
+export interface Connected<T> {
+  value: T;
+  /** Where it lives, for people: "embedded S3 at http://127.0.0.1:4569 (data in .data/s3)". */
+  description: string;
+  /** Set for the embedded S3 server: where it keeps objects on local disk. */
+  embeddedDir?: string;
+}
+
+/** The configured S3 store, or the embedded S3-API server when S3_ENDPOINT and S3_BUCKET are unset. */
+export async function connectStore(env: CliEnv): Promise<Connected<ObjectStore>> {
+  if (env.s3) {
+    const where = env.s3.endpoint ?? `AWS S3 (${env.s3.region})`;
+    return { value: createObjectStore(env.s3), description: where };
+  }
+  const server = await ensureEmbeddedS3(env.dataDir, EMBEDDED_BUCKET);
+  const store = createObjectStore({
+    bucket: EMBEDDED_BUCKET,
+    prefix: env.s3Prefix,
+    endpoint: server.url,
+    region: env.region,
+    credentials: { ...S3RVER_CREDENTIALS },
+  });
+  await store.ensureBucket();
+  const verb = server.started ? 'started' : 'running';
+  return {
+    value: store,
+    description: `embedded S3 at ${server.url} (${verb}, pid ${server.pid}, data in ${server.dir})`,
+    embeddedDir: server.dir,
+  };
+}
+
+/** The configured Redis URL, or the embedded redis-server's when REDIS_URL is unset. */
+export async function connectRedis(env: CliEnv): Promise<Connected<string>> {
+  if (env.redisUrl) return { value: env.redisUrl, description: env.redisUrl };
+  const server = await ensureEmbeddedRedis(env.dataDir);
+  const verb = server.started ? 'started' : 'running';
+  return {
+    value: server.url,
+    description: `embedded redis-server at ${server.url} (${verb}, pid ${server.pid}, data in ${server.dir})`,
+  };
+}

@@ -1,0 +1,59 @@
+import { EtmlError, InputError } from '@etml/domain';
+import { UsageError } from './args.ts';
+import { DEMO_USAGE, demoCommand } from './commands/demo.ts';
+import { EMBEDDED_USAGE, embeddedCommand, SETUP_USAGE, setupCommand } from './commands/setup.ts';
+import { SIMULATE_USAGE, simulateCommand } from './commands/simulate.ts';
+import { UPLOAD_USAGE, uploadCommand } from './commands/upload.ts';
+import { type CliEnv, loadCliEnv } from './env.ts';
+
+const COMMANDS: Record<
+  string,
+  { usage: string; run: (args: string[], env: CliEnv) => Promise<void> }
+> = {
+  simulate: { usage: SIMULATE_USAGE, run: simulateCommand },
+  upload: { usage: UPLOAD_USAGE, run: uploadCommand },
+  demo: { usage: DEMO_USAGE, run: demoCommand },
+  setup: { usage: SETUP_USAGE, run: setupCommand },
+  embedded: { usage: EMBEDDED_USAGE, run: embeddedCommand },
+};
+
+const HELP = [
+  'usage: etml [--verbose] <command> [flags]',
+  '',
+  ...Object.values(COMMANDS).map(c => `  ${c.usage}`),
+  '',
+  'Configuration comes from the environment (see README.md). With REDIS_URL, S3_ENDPOINT and',
+  'S3_BUCKET unset, etml starts its own redis-server and S3-API server, keeping data in .data/.',
+].join('\n');
+
+/** Exit codes: 0 done, 1 a failure while running, 2 a bad command line or bad input. */
+async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const args = argv.filter(a => a !== '--verbose');
+  const [name, ...rest] = args;
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      process.stdout.write(`${HELP}\n`);
+      return name === undefined ? 2 : 0;
+    }
+    const command = COMMANDS[name];
+    if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`usage: ${command.usage}\n`);
+      return 0;
+    }
+    await command.run(rest, loadCliEnv());
+    return 0;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const hint = error instanceof UsageError ? " (see 'etml --help')" : '';
+    // One line for people; the stack only on request.
+    process.stderr.write(`etml: ${message.replace(/\s*\n\s*/g, ' | ')}${hint}\n`);
+    if (verbose && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
+    return error instanceof InputError || (error instanceof EtmlError && error.code === 'CONFIG')
+      ? 2
+      : 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

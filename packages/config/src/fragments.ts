@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { envBool, envInt, envString, envUrl } from './env.ts';
+
+/** Env fragments that several services share; each service's env.ts spreads the ones it needs. */
+
+export const redisEnv = {
+  /** Unset in local runs: the project starts its own redis-server. */
+  REDIS_URL: envUrl(['redis:', 'rediss:']).optional(),
+};
+
+const bucketName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    'must be an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)',
+  );
+
+export const s3Env = {
+  S3_BUCKET: bucketName.optional(),
+  /** Normalized to "" or "some/prefix/". */
+  S3_PREFIX: z
+    .string()
+    .refine(p => !p.split('/').includes('..'), 'must not contain ".." segments')
+    .transform(p => p.replace(/^\/+|\/+$/g, ''))
+    .transform(p => (p ? `${p}/` : ''))
+    .default(''),
+  /** Unset means AWS S3. */
+  S3_ENDPOINT: envUrl(['http:', 'https:']).optional(),
+  S3_FORCE_PATH_STYLE: envBool().optional(),
+  AWS_REGION: envString('an AWS region such as eu-west-2').default('us-east-1'),
+};
+
+export const llmEnv = {
+  /** Unset means the offline extractive summarizer. */
+  OPENAI_API_KEY: envString().optional(),
+  OPENAI_BASE_URL: envUrl(['http:', 'https:']).optional(),
+  OPENAI_MODEL: envString('a model name').default('gpt-4o-mini'),
+  LLM_MAX_REQUESTS_PER_MINUTE: envInt({ min: 1 }).default(60),
+  LLM_CONCURRENCY: envInt({ min: 1, max: 1_000 }).default(4),
+};

@@ -1,0 +1,12 @@
+export {
+  type EnvSource,
+  envBool,
+  envEnum,
+  envInt,
+  envNumber,
+  envString,
+  envUrl,
+  parseEnv,
+} from './env.ts';
+export { llmEnv, redisEnv, s3Env } from './fragments.ts';
+export { ENV_REFERENCE, type EnvVarDoc } from './reference.ts';

@@ -1,0 +1,35 @@
+export {
+  ConfigError,
+  DependencyError,
+  EtmlError,
+  type EtmlErrorCode,
+  errorMessage,
+  InputError,
+  NotFoundError,
+} from './errors.ts';
+export {
+  keys,
+  OUTPUT_FILES,
+  type OutputFile,
+  RAW_FORMATS,
+  type RawFormat,
+  rawFormatOfKey,
+} from './keys.ts';
+export {
+  NUMERIC_RIDE_FIELDS,
+  type RawRide,
+  RawRideSchema,
+  type RideValidation,
+  validateRide,
+} from './ride.ts';
+export {
+  addDays,
+  compactRideDate,
+  compareRideDates,
+  daysBetween,
+  isRideDate,
+  parseRideDate,
+  type RideDate,
+  rideDateInZone,
+  rideDateRange,
+} from './ride-date.ts';

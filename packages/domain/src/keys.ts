@@ -1,0 +1,41 @@
+import { InputError } from './errors.ts';
+import type { RideDate } from './ride-date.ts';
+
+/**
+ * The S3 key layout, relative to S3_PREFIX. Hive-style `date=` partitions let Athena, Glue and
+ * DuckDB read the output directly.
+ */
+export const RAW_FORMATS = ['json', 'jsonl', 'csv'] as const;
+export type RawFormat = (typeof RAW_FORMATS)[number];
+
+export const OUTPUT_FILES = [
+  'rides.jsonl',
+  'rides.parquet',
+  'report.html',
+  '_manifest.json',
+] as const;
+export type OutputFile = (typeof OUTPUT_FILES)[number];
+
+export const keys = {
+  rawPrefix: (date: RideDate) => `raw/date=${date}/`,
+  raw: (date: RideDate, format: RawFormat) => `raw/date=${date}/rides.${format}`,
+  clustered: (date: RideDate) => `clustered/date=${date}/rides.jsonl`,
+  rejected: (date: RideDate) => `rejected/date=${date}/rows.jsonl`,
+  summaryCache: (sha256: string) => {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) {
+      throw new InputError(
+        `summary cache key must be a sha256 hex digest, got ${JSON.stringify(sha256)}`,
+      );
+    }
+    return `cache/summaries/${sha256}.json`;
+  },
+  outputPrefix: (date: RideDate) => `output/date=${date}/`,
+  output: (date: RideDate, file: OutputFile) => `output/date=${date}/${file}`,
+  manifest: (date: RideDate) => `output/date=${date}/_manifest.json`,
+} as const;
+
+/** The raw format a key holds, from its extension. */
+export function rawFormatOfKey(key: string): RawFormat | undefined {
+  const ext = key.slice(key.lastIndexOf('.') + 1);
+  return (RAW_FORMATS as readonly string[]).includes(ext) ? (ext as RawFormat) : undefined;
+}

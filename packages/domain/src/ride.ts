@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/**
+ * One raw ride in the seed's format. Unknown fields are kept: the output record carries every
+ * input field unchanged.
+ */
+export const RawRideSchema = z.looseObject({
+  ride_id: z.union([z.string().min(1), z.number()]),
+  ride_dist: z.number().min(0),
+  ride_time: z.number().min(0),
+  ride_speed: z.number().nullish(),
+  selection_idx: z.number().int().nullish(),
+  news: z.string().nullish(),
+  weather: z.string().nullish(),
+  traffic: z.string().nullish(),
+});
+export type RawRide = z.infer<typeof RawRideSchema>;
+
+/** Fields whose text form (CSV) is a number. */
+export const NUMERIC_RIDE_FIELDS = [
+  'ride_dist',
+  'ride_time',
+  'ride_speed',
+  'selection_idx',
+] as const;
+
+const EXPECTED: Record<string, string> = {
+  ride_id: 'a non-empty string or a number',
+  ride_dist: 'a finite number ≥ 0 (km)',
+  ride_time: 'a finite number ≥ 0 (hours)',
+  ride_speed: 'a finite number (km/h)',
+  selection_idx: 'an integer',
+  news: 'text',
+  weather: 'text',
+  traffic: 'text',
+};
+
+export type RideValidation = { ok: true; ride: RawRide } | { ok: false; reasons: string[] };
+
+function show(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Validates one parsed row; each reason names the field and the offending value. */
+export function validateRide(value: unknown): RideValidation {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, reasons: [`row must be an object with ride fields, got ${show(value)}`] };
+  }
+  const result = RawRideSchema.safeParse(value);
+  if (result.success) return { ok: true, ride: result.data };
+  const record = value as Record<string, unknown>;
+  const reasons = result.error.issues.map(issue => {
+    const field = String(issue.path[0] ?? 'row');
+    const given = record[field];
+    if (given === undefined) return `${field} is missing`;
+    return `${field} must be ${EXPECTED[field] ?? issue.message}, got ${show(given)}`;
+  });
+  return { ok: false, reasons: [...new Set(reasons)] };
+}

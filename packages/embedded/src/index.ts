@@ -1,0 +1,18 @@
+export {
+  type EmbeddedServer,
+  embeddedStatus,
+  ensureEmbeddedRedis,
+  ensureEmbeddedS3,
+  stopEmbedded,
+} from './embedded.ts';
+export { getFreePort, LOCALHOST, probeTcp } from './net.ts';
+export {
+  ensureRedisServerBinary,
+  findRedisServer,
+  isRedisAnswering,
+  REDIS_INSTALL_HELP,
+  redisUrl,
+  startRedisServer,
+} from './redis.ts';
+export { S3RVER_CREDENTIALS, s3Endpoint, startS3Server } from './s3.ts';
+export type { ServerHandle } from './server-process.ts';

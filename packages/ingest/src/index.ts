@@ -1,0 +1,8 @@
+export { detectFormat, type ParsedRow, parseRows } from './parse.ts';
+export {
+  type CheckedRow,
+  checkRows,
+  describeRejection,
+  type RowSummary,
+  summarizeRows,
+} from './validate.ts';

@@ -1,0 +1,175 @@
+import { InputError, NUMERIC_RIDE_FIELDS, type RawFormat } from '@etml/domain';
+import { parse as parseCsv } from 'csv-parse';
+
+/** One record of a raw file: its 1-based position among the file's records, and its value. */
+export type ParsedRow = { row: number; value: unknown } | { row: number; error: string };
+
+type Chunks = AsyncIterable<Uint8Array | string>;
+
+/**
+ * The format from the first non-blank character: `[` is a JSON array, `{` is NDJSON, anything
+ * else is CSV with a header row. Extensions lie (NDJSON saved as .json is common); content does not.
+ */
+export function detectFormat(head: string): RawFormat {
+  const first = head.trimStart()[0];
+  if (first === undefined) throw new InputError('the file is empty');
+  return first === '[' ? 'json' : first === '{' ? 'jsonl' : 'csv';
+}
+
+// pandas and Python's json module write NaN and Infinity as bare tokens, which JSON.parse refuses.
+// Quoting them lets the ride schema say "ride_dist must be a finite number, got "NaN"" instead of
+// rejecting the whole row as unreadable.
+const NON_FINITE = /([:[,]\s*)(-?(?:NaN|Infinity))(?=\s*[,}\]])/g;
+
+function parseJsonValue(text: string, row: number): ParsedRow {
+  try {
+    return { row, value: JSON.parse(text) };
+  } catch (error) {
+    try {
+      return { row, value: JSON.parse(text.replace(NON_FINITE, '$1"$2"')) };
+    } catch {
+      return { row, error: `not valid JSON (${(error as Error).message})` };
+    }
+  }
+}
+
+async function* decode(chunks: Chunks): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8');
+  for await (const chunk of chunks) {
+    yield typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+  }
+  const rest = decoder.decode();
+  if (rest) yield rest;
+}
+
+async function* parseNdjson(chunks: Chunks): AsyncGenerator<ParsedRow> {
+  let buffer = '';
+  let row = 0;
+  for await (const text of decode(chunks)) {
+    buffer += text;
+    let newline = buffer.indexOf('\n');
+    while (newline >= 0) {
+      const line = buffer.slice(0, newline).trim();
+      buffer = buffer.slice(newline + 1);
+      if (line) yield parseJsonValue(line, ++row);
+      newline = buffer.indexOf('\n');
+    }
+  }
+  if (buffer.trim()) yield parseJsonValue(buffer.trim(), ++row);
+}
+
+/**
+ * Streams the elements of a top-level JSON array, one JSON.parse per element, so a day far
+ * larger than the longest JS string still parses, and one broken element costs only its row.
+ */
+async function* parseJsonArray(chunks: Chunks): AsyncGenerator<ParsedRow> {
+  let opened = false;
+  let closed = false;
+  let inElement = false;
+  let element = '';
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let row = 0;
+  for await (const text of decode(chunks)) {
+    let start = 0;
+    for (let i = 0; i < text.length; i += 1) {
+      const c = text[i] as string;
+      if (inElement) {
+        if (inString) {
+          if (escaped) escaped = false;
+          else if (c === '\\') escaped = true;
+          else if (c === '"') inString = false;
+        } else if (c === '"') inString = true;
+        else if (c === '{' || c === '[') depth += 1;
+        else if (depth > 0 && (c === '}' || c === ']')) depth -= 1;
+        else if (depth === 0 && (c === ',' || c === ']')) {
+          element += text.slice(start, i);
+          if (element.trim()) yield parseJsonValue(element.trim(), ++row);
+          element = '';
+          inElement = false;
+          closed = c === ']';
+        }
+        continue;
+      }
+      if (/\s/.test(c)) continue;
+      if (closed)
+        throw new InputError(`unexpected ${JSON.stringify(c)} after the end of the JSON array`);
+      if (!opened) {
+        if (c !== '[')
+          throw new InputError(`not a JSON array: expected "[", found ${JSON.stringify(c)}`);
+        opened = true;
+      } else if (c === ']') {
+        closed = true;
+      } else {
+        // The element starts here; reread this character in element mode.
+        inElement = true;
+        start = i;
+        i -= 1;
+      }
+    }
+    if (inElement) element += text.slice(start);
+  }
+  if (!closed) throw new InputError('the JSON array is not closed: the file is truncated');
+}
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const NUMERIC = new Set<string>(NUMERIC_RIDE_FIELDS);
+
+/** CSV text to the seed's types: numeric columns become numbers, empty cells are absent. */
+function csvRecord(header: string[], cells: string[]): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  header.forEach((name, i) => {
+    const cell = cells[i] ?? '';
+    if (cell === '') return;
+    record[name] = NUMERIC.has(name) && NUMBER.test(cell) ? Number(cell) : cell;
+  });
+  return record;
+}
+
+async function* parseCsvRows(chunks: Chunks): AsyncGenerator<ParsedRow> {
+  const parser = parseCsv({
+    bom: true,
+    trim: true,
+    skip_empty_lines: true,
+    relax_column_count: true,
+  });
+  const feed = (async () => {
+    try {
+      for await (const text of decode(chunks)) {
+        if (!parser.write(text)) await new Promise(resolve => parser.once('drain', resolve));
+      }
+      parser.end();
+    } catch (error) {
+      parser.destroy(error as Error);
+    }
+  })();
+  let header: string[] | undefined;
+  let row = 0;
+  try {
+    for await (const cells of parser as AsyncIterable<string[]>) {
+      if (!header) {
+        header = cells;
+        continue;
+      }
+      row += 1;
+      yield cells.length === header.length
+        ? { row, value: csvRecord(header, cells) }
+        : { row, error: `has ${cells.length} fields, the header has ${header.length}` };
+    }
+  } catch (error) {
+    throw new InputError(`not valid CSV: ${(error as Error).message}`);
+  }
+  await feed;
+}
+
+export function parseRows(chunks: Chunks, format: RawFormat): AsyncGenerator<ParsedRow> {
+  switch (format) {
+    case 'json':
+      return parseJsonArray(chunks);
+    case 'jsonl':
+      return parseNdjson(chunks);
+    case 'csv':
+      return parseCsvRows(chunks);
+  }
+}

@@ -1,0 +1,3 @@
+export { S3RVER_CREDENTIALS } from '@etml/embedded';
+export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './fault-proxy.ts';
+export { type RedisTarget, type S3Target, test } from './fixtures.ts';

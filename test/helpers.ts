@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { S3Target } from '@etml/testing';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const PACKT = resolve(ROOT, '..', 'shared', 'data', 'packt');
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs ./bin/etml as a user would, in a clean environment plus `env`. */
+export function runEtml(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(join(ROOT, 'bin', 'etml'), args, {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', chunk => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', chunk => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', code => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+/** Env that points etml at a test's S3 bucket, with its own data dir so .data/ stays untouched. */
+export function s3Env(s3: S3Target): Record<string, string> {
+  return {
+    S3_ENDPOINT: s3.endpoint,
+    S3_BUCKET: s3.bucket,
+    AWS_REGION: s3.region,
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    ETML_DATA_DIR: mkdtempSync(join(tmpdir(), 'etml-data-')),
+  };
+}
