@@ -36,6 +36,8 @@ export const keys = {
 
 /** The raw format a key holds, from its extension. */
 export function rawFormatOfKey(key: string): RawFormat | undefined {
-  const ext = key.slice(key.lastIndexOf('.') + 1);
+  const dot = key.lastIndexOf('.');
+  if (dot < 0) return undefined;
+  const ext = key.slice(dot + 1);
   return (RAW_FORMATS as readonly string[]).includes(ext) ? (ext as RawFormat) : undefined;
 }

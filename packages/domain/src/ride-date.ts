@@ -13,7 +13,9 @@ export function parseRideDate(value: unknown, field = 'date'): RideDate {
   const match = PATTERN.exec(text);
   if (match) {
     const [, y, m, d] = match.map(Number) as [number, number, number, number];
-    const utc = new Date(Date.UTC(y, m - 1, d));
+    const utc = new Date(0);
+    // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999.
+    utc.setUTCFullYear(y, m - 1, d);
     if (utc.getUTCFullYear() === y && utc.getUTCMonth() === m - 1 && utc.getUTCDate() === d) {
       return text as RideDate;
     }

@@ -57,12 +57,17 @@ function draw(random: Random, kind: InjectedAnomaly | null): { dist: number; spe
  * round(2.5 % of N) rides, spread at random: every ride draws its group from the counts still
  * left, which is a uniform random arrangement of those exact counts.
  */
-export function* simulateRides(options: SimulateOptions): Generator<SimulatedRide> {
+export function simulateRides(options: SimulateOptions): Generator<SimulatedRide> {
   const { date, rides, seed = 42 } = options;
+  // Checked here rather than in the generator, so bad options fail at the call, not at first use.
   if (!Number.isInteger(rides) || rides < 1 || rides > MAX_RIDES) {
     throw new InputError(`rides must be a whole number from 1 to ${MAX_RIDES}, got ${rides}`);
   }
   if (!Number.isSafeInteger(seed)) throw new InputError(`seed must be a whole number, got ${seed}`);
+  return generate(date, rides, seed);
+}
+
+function* generate(date: RideDate, rides: number, seed: number): Generator<SimulatedRide> {
   const random = seededRandom('etml-simulate-v1', date, seed, rides);
   const contexts: DayContext[] = dayContexts(random);
   const perGroup = Math.round(rides * ANOMALY_SHARE);
