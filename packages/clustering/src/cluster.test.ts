@@ -1,0 +1,130 @@
+import { parseRideDate } from '@etml/domain';
+import { type SimulatedRide, simulateRides } from '@etml/simulate';
+import { describe, expect, it } from 'vitest';
+import { reasonNames } from './anomaly.ts';
+import { clusterRides } from './cluster.ts';
+import { detectionQuality } from './evaluate.ts';
+import { defaultDbscanParams } from './params.ts';
+
+const date = parseRideDate('2025-07-30');
+
+function day(rides: number, seed: number): SimulatedRide[] {
+  return [...simulateRides({ date, rides, seed })];
+}
+
+function columns(rides: readonly SimulatedRide[]) {
+  return {
+    distance: Float64Array.from(rides, r => r.ride_dist),
+    time: Float64Array.from(rides, r => r.ride_time),
+  };
+}
+
+function quality(rides: readonly SimulatedRide[], options = {}) {
+  const { distance, time } = columns(rides);
+  return detectionQuality(rides, clusterRides(distance, time, options).anomaly);
+}
+
+/** Flagged and truly-long counts summed over several days, as a rate. */
+function pooled(days: SimulatedRide[][], options = {}) {
+  const totals = { flagged: 0, flaggedInjected: 0, trulyLong: 0, flaggedTrulyLong: 0 };
+  for (const rides of days) {
+    const q = quality(rides, options);
+    totals.flagged += q.flagged;
+    totals.flaggedInjected += q.flaggedInjected;
+    totals.trulyLong += q.trulyLong;
+    totals.flaggedTrulyLong += q.flaggedTrulyLong;
+  }
+  return {
+    recall: totals.flaggedTrulyLong / totals.trulyLong,
+    precision: totals.flaggedInjected / totals.flagged,
+  };
+}
+
+describe('the default parameters', () => {
+  it('follow the volume: eps shrinks as rides grow, min_samples stays', () => {
+    expect(defaultDbscanParams(100)).toEqual({ eps: 0.45, minSamples: 8 });
+    expect(defaultDbscanParams(400)).toEqual({ eps: 0.45, minSamples: 8 });
+    const at1M = defaultDbscanParams(1_000_000);
+    expect(at1M.eps).toBeCloseTo(0.802 / 50, 4);
+  });
+
+  it('keep recall and precision at or above 0.9 on 400-ride days (20 days pooled)', () => {
+    const days = Array.from({ length: 20 }, (_, i) => day(400, i + 1));
+    const q = pooled(days);
+    expect(q.recall).toBeGreaterThanOrEqual(0.9);
+    expect(q.precision).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('keep recall and precision at or above 0.9 on a 20k-ride day, where the seed fails', () => {
+    const rides = day(20_000, 1);
+    const q = quality(rides);
+    expect(q.recall).toBeGreaterThanOrEqual(0.9);
+    expect(q.precision).toBeGreaterThanOrEqual(0.9);
+    // The seed's fixed parameters lose most long rides at this volume.
+    expect(quality(rides, { eps: 0.3, minSamples: 10 }).recall).toBeLessThan(0.7);
+  });
+});
+
+describe('clusterRides', () => {
+  it('reports the parameters it used and where they came from', () => {
+    const { distance, time } = columns(day(400, 3));
+    expect(clusterRides(distance, time).params).toEqual({
+      eps: 0.45,
+      minSamples: 8,
+      source: 'default',
+      engine: 'fast',
+    });
+    expect(clusterRides(distance, time, { eps: 0.3 }).params).toMatchObject({
+      eps: 0.3,
+      minSamples: 8,
+      source: 'explicit',
+    });
+  });
+
+  it('gives every anomaly at least one reason, and normal rides none', () => {
+    const rides = day(5_000, 4);
+    const { distance, time } = columns(rides);
+    const result = clusterRides(distance, time);
+    expect(result.counts.anomalies).toBeGreaterThan(100);
+    for (let i = 0; i < rides.length; i += 1) {
+      const names = reasonNames(result.reasons[i] as number);
+      if (result.anomaly[i]) expect(names.length).toBeGreaterThan(0);
+      else expect(names).toEqual([]);
+    }
+  });
+
+  it('explains the kinds of anomaly with the matching reason', () => {
+    const rides = day(20_000, 5);
+    const { distance, time } = columns(rides);
+    const result = clusterRides(distance, time);
+    const share = (kind: string, reason: string, where: (r: SimulatedRide) => boolean) => {
+      const picked = rides.flatMap((r, i) =>
+        r.injected_anomaly === kind && where(r) && result.anomaly[i] ? [i] : [],
+      );
+      return (
+        picked.filter(i => reasonNames(result.reasons[i] as number).includes(reason as never))
+          .length / picked.length
+      );
+    };
+    expect(share('long_distance', 'long_distance', r => r.ride_dist > 12)).toBeGreaterThan(0.95);
+    expect(share('high_speed', 'high_speed', r => r.ride_speed > 55)).toBeGreaterThan(0.95);
+    expect(share('low_speed', 'low_speed', r => r.ride_speed < 10)).toBeGreaterThan(0.95);
+    expect(result.normal.speedMedian).toBeGreaterThan(28);
+    expect(result.normal.speedMedian).toBeLessThan(32);
+  });
+
+  it('treats every ride as anomalous when DBSCAN finds no cluster', () => {
+    const result = clusterRides(Float64Array.from([1, 2, 30]), Float64Array.from([0.05, 0.1, 1]));
+    expect(Array.from(result.labels)).toEqual([-1, -1, -1]);
+    expect(Array.from(result.anomaly)).toEqual([1, 1, 1]);
+    expect(result.normal.cluster).toBe(-1);
+  });
+
+  it('refuses eps <= 0 and min_samples < 1', () => {
+    const d = Float64Array.from([1]);
+    expect(() => clusterRides(d, d, { eps: 0 })).toThrow('eps must be a finite number > 0, got 0');
+    expect(() => clusterRides(d, d, { minSamples: 0 })).toThrow(
+      'min_samples must be a whole number ≥ 1, got 0',
+    );
+  });
+});

@@ -1,0 +1,68 @@
+import { type AnomalyResult, explainAnomalies, type NormalProfile } from './anomaly.ts';
+import { checkDbscanParams, type DbscanParams, dbscan } from './dbscan.ts';
+import { defaultDbscanParams } from './params.ts';
+import { standardize } from './standardize.ts';
+import type { Engine } from './types.ts';
+
+export interface ClusterOptions {
+  /** Both unset: the volume-aware default. One set: the other comes from the default. */
+  eps?: number | undefined;
+  minSamples?: number | undefined;
+  engine?: Engine;
+}
+
+export interface ClusterParams extends DbscanParams {
+  /** "default" when the volume-aware rule chose them. */
+  source: 'default' | 'explicit';
+  engine: Engine;
+}
+
+export interface ClusterResult extends AnomalyResult {
+  labels: Int32Array;
+  core: Uint8Array;
+  params: ClusterParams;
+  standardization: { mean: [number, number]; scale: [number, number] };
+  counts: { rides: number; clusters: number; noise: number; anomalies: number };
+  normal: NormalProfile;
+}
+
+/**
+ * DBSCAN on standardized [ride_dist, ride_time], as the seed does with StandardScaler, then the
+ * anomaly decision and its reasons. With explicit eps and min_samples, `labels` are
+ * scikit-learn's.
+ */
+export function clusterRides(
+  distance: Float64Array,
+  time: Float64Array,
+  options: ClusterOptions = {},
+): ClusterResult {
+  const defaults = defaultDbscanParams(distance.length);
+  const explicit = options.eps !== undefined || options.minSamples !== undefined;
+  const params: ClusterParams = {
+    eps: options.eps ?? defaults.eps,
+    minSamples: options.minSamples ?? defaults.minSamples,
+    source: explicit ? 'explicit' : 'default',
+    engine: options.engine ?? 'fast',
+  };
+  checkDbscanParams(params);
+  const scaled = standardize(distance, time);
+  const { labels, core } = dbscan(scaled.x, scaled.y, params, params.engine);
+  const explained = explainAnomalies(distance, time, labels);
+  let clusters = 0;
+  let noise = 0;
+  let anomalies = 0;
+  for (let i = 0; i < labels.length; i += 1) {
+    const label = labels[i] as number;
+    if (label === -1) noise += 1;
+    else if (label + 1 > clusters) clusters = label + 1;
+    anomalies += explained.anomaly[i] as number;
+  }
+  return {
+    ...explained,
+    labels,
+    core,
+    params,
+    standardization: { mean: scaled.mean, scale: scaled.scale },
+    counts: { rides: labels.length, clusters, noise, anomalies },
+  };
+}

@@ -1,0 +1,19 @@
+export {
+  ANOMALY_REASONS,
+  type AnomalyReason,
+  explainAnomalies,
+  type NormalProfile,
+  reasonNames,
+  SPEED_Z_LIMIT,
+} from './anomaly.ts';
+export {
+  type ClusterOptions,
+  type ClusterParams,
+  type ClusterResult,
+  clusterRides,
+} from './cluster.ts';
+export { checkDbscanParams, type DbscanParams, dbscan } from './dbscan.ts';
+export { detectionQuality, type Quality, type TruthRide } from './evaluate.ts';
+export { DEFAULT_MIN_SAMPLES, defaultDbscanParams } from './params.ts';
+export { type Standardized, standardize } from './standardize.ts';
+export { type DbscanResult, ENGINES, type Engine } from './types.ts';
