@@ -68,6 +68,15 @@ describe('validateRide', () => {
     expect(reasonsFor(row)).toEqual([`${field} is missing`]);
   });
 
+  it('refuses a numeric ride_id too large to keep every digit', () => {
+    const result = validateRide({ ride_id: 9007199254740993, ride_dist: 1, ride_time: 0.1 });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reasons[0]).toContain('write larger ids as strings');
+    expect(validateRide({ ride_id: '9007199254740993', ride_dist: 1, ride_time: 0.1 }).ok).toBe(
+      true,
+    );
+  });
+
   it('reports every bad field at once', () => {
     const reasons = reasonsFor({ ride_id: 'r1', ride_dist: -1, ride_time: 'abc' });
     expect(reasons).toHaveLength(2);

@@ -5,7 +5,8 @@ import { z } from 'zod';
  * input field unchanged.
  */
 export const RawRideSchema = z.looseObject({
-  ride_id: z.union([z.string().min(1), z.number()]),
+  // Larger numbers lose digits in JSON.parse, and two ids could become one.
+  ride_id: z.union([z.string().min(1), z.number().int().safe()]),
   ride_dist: z.number().min(0),
   ride_time: z.number().min(0),
   ride_speed: z.number().nullish(),
@@ -25,7 +26,7 @@ export const NUMERIC_RIDE_FIELDS = [
 ] as const;
 
 const EXPECTED: Record<string, string> = {
-  ride_id: 'a non-empty string or a number',
+  ride_id: 'a non-empty string or a whole number below 2^53 (write larger ids as strings)',
   ride_dist: 'a finite number ≥ 0 (km)',
   ride_time: 'a finite number ≥ 0 (hours)',
   ride_speed: 'a finite number (km/h)',

@@ -44,8 +44,22 @@ async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-const parse = (text: string | Iterable<string | Uint8Array>, format: 'json' | 'jsonl' | 'csv') =>
+const parseWithText = (
+  text: string | Iterable<string | Uint8Array>,
+  format: 'json' | 'jsonl' | 'csv',
+) =>
   collect(parseRows(feed<string | Uint8Array>(typeof text === 'string' ? [text] : text), format));
+
+/** Rows without their source text, which has tests of its own. */
+const parse = async (
+  text: string | Iterable<string | Uint8Array>,
+  format: 'json' | 'jsonl' | 'csv',
+) =>
+  (await parseWithText(text, format)).map(row => {
+    if ('error' in row) return row;
+    const { text: _text, ...rest } = row;
+    return rest;
+  });
 
 const values = (rows: ParsedRow[]) =>
   rows.map(row => {
@@ -71,9 +85,36 @@ describe('detectFormat', () => {
     expect(detectFormat(seedCsv.slice(0, 64))).toBe('csv');
   });
 
+  it.each(['PK\u0003\u0004\u0014\u0000\u0006', 'just some text\n', 'PAR1\u0000,\u0000'])(
+    'refuses %j as an unknown format',
+    head => {
+      expect(() => detectFormat(head)).toThrow(InputError);
+      expect(() => detectFormat(head)).toThrow('unknown format');
+    },
+  );
+
   it.each(['', '   \n\t  '])('refuses the empty head %j', head => {
     expect(() => detectFormat(head)).toThrow(InputError);
     expect(() => detectFormat(head)).toThrow('empty');
+  });
+});
+
+describe('source text of JSON records', () => {
+  it('is each NDJSON line and each array element, trimmed, exactly as written', async () => {
+    const lines = ['{"ride_id": 1, "ride_dist": 1.50}', '  {"ride_id":"2","x":[1, {"y":"]"}]}  '];
+    const fromLines = await parseWithText(lines.join('\n'), 'jsonl');
+    expect(fromLines.map(r => ('text' in r ? r.text : undefined))).toEqual(
+      lines.map(l => l.trim()),
+    );
+    const fromArray = await parseWithText(`[\n${lines.join(',\n')}\n]`, 'json');
+    expect(fromArray.map(r => ('text' in r ? r.text : undefined))).toEqual(
+      lines.map(l => l.trim()),
+    );
+  });
+
+  it('is absent for CSV rows, which have no JSON text', async () => {
+    const rows = await parseWithText('ride_id,ride_dist\n1,2\n', 'csv');
+    expect(rows).toEqual([{ row: 1, value: { ride_id: '1', ride_dist: 2 } }]);
   });
 });
 
@@ -209,8 +250,8 @@ describe('parseRows: JSON array', () => {
     };
     await expect(read()).rejects.toThrow(InputError);
     expect(rows).toEqual([
-      { row: 1, value: { a: 1 } },
-      { row: 2, value: { a: 2 } },
+      { row: 1, value: { a: 1 }, text: '{"a": 1}' },
+      { row: 2, value: { a: 2 }, text: '{"a": 2}' },
     ]);
   });
 
@@ -369,5 +410,52 @@ describe('parseRows: CSV', () => {
 
   it('throws an InputError for CSV it cannot read', async () => {
     await expect(parse('ride_id,news\na,"unclosed\n', 'csv')).rejects.toThrow(InputError);
+  });
+});
+
+describe('strictness and resources', () => {
+  it.each([
+    ['[{"a":1},,{"a":2}]', 'empty element after row 1'],
+    ['[,{"a":1}]', 'empty element after row 0'],
+    ['[{"a":1},{"a":2},]', 'trailing comma after row 2'],
+  ])('refuses the JSON array %s, which strict readers would also refuse', async (text, message) => {
+    await expect(parse(text, 'json')).rejects.toThrow(InputError);
+    await expect(parse(text, 'json')).rejects.toThrow(message);
+  });
+
+  it('closes the source when the reader stops after the first CSV row', async () => {
+    let closed = false;
+    async function* source() {
+      try {
+        yield 'ride_id,ride_dist,ride_time\n1,2,0.1\n';
+        for (let i = 2; i < 1_000_000; i += 1) yield `${i},2,0.1\n`;
+      } finally {
+        closed = true;
+      }
+    }
+    for await (const row of parseRows(source(), 'csv')) {
+      expect(row.row).toBe(1);
+      break;
+    }
+    await new Promise(resolve => setTimeout(resolve, 10));
+    expect(closed).toBe(true);
+  });
+
+  it('passes a read error through as it is, not as bad CSV', async () => {
+    async function* failing() {
+      yield 'ride_id,ride_dist,ride_time\n1,2,0.1\n';
+      throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+    }
+    const read = async () => {
+      for await (const _ of parseRows(failing(), 'csv')) {
+        // drain
+      }
+    };
+    await expect(read()).rejects.toThrow('EIO');
+    await expect(read()).rejects.not.toBeInstanceOf(InputError);
+  });
+
+  it('calls an unclosed quote bad CSV', async () => {
+    await expect(parse('ride_id,ride_dist\n"1,2\n', 'csv')).rejects.toThrow('not valid CSV');
   });
 });

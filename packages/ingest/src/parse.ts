@@ -1,8 +1,15 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { InputError, NUMERIC_RIDE_FIELDS, type RawFormat } from '@etml/domain';
 import { parse as parseCsv } from 'csv-parse';
 
-/** One record of a raw file: its 1-based position among the file's records, and its value. */
-export type ParsedRow = { row: number; value: unknown } | { row: number; error: string };
+/**
+ * One record of a raw file: its 1-based position among the file's records, and its value. JSON
+ * records keep their source text, so a writer can pass them on byte for byte.
+ */
+export type ParsedRow =
+  | { row: number; value: unknown; text?: string }
+  | { row: number; error: string };
 
 type Chunks = AsyncIterable<Uint8Array | string>;
 
@@ -11,9 +18,15 @@ type Chunks = AsyncIterable<Uint8Array | string>;
  * else is CSV with a header row. Extensions lie (NDJSON saved as .json is common); content does not.
  */
 export function detectFormat(head: string): RawFormat {
-  const first = head.trimStart()[0];
+  const text = head.trimStart();
+  const first = text[0];
   if (first === undefined) throw new InputError('the file is empty');
-  return first === '[' ? 'json' : first === '{' ? 'jsonl' : 'csv';
+  if (first === '[') return 'json';
+  if (first === '{') return 'jsonl';
+  // A ride CSV's header names at least ride_id, ride_dist and ride_time.
+  const header = text.split(/\r?\n/, 1)[0] ?? '';
+  if (header.includes(',') && !text.includes('\u0000')) return 'csv';
+  throw new InputError('unknown format: expected a JSON array, NDJSON, or CSV with a header row');
 }
 
 // pandas and Python's json module write NaN and Infinity as bare tokens, which JSON.parse refuses.
@@ -23,7 +36,7 @@ const NON_FINITE = /([:[,]\s*)(-?(?:NaN|Infinity))(?=\s*[,}\]])/g;
 
 function parseJsonValue(text: string, row: number): ParsedRow {
   try {
-    return { row, value: JSON.parse(text) };
+    return { row, value: JSON.parse(text), text };
   } catch (error) {
     try {
       return { row, value: JSON.parse(text.replace(NON_FINITE, '$1"$2"')) };
@@ -65,6 +78,7 @@ async function* parseNdjson(chunks: Chunks): AsyncGenerator<ParsedRow> {
 async function* parseJsonArray(chunks: Chunks): AsyncGenerator<ParsedRow> {
   let opened = false;
   let closed = false;
+  let afterComma = false;
   let inElement = false;
   let element = '';
   let depth = 0;
@@ -85,9 +99,10 @@ async function* parseJsonArray(chunks: Chunks): AsyncGenerator<ParsedRow> {
         else if (depth > 0 && (c === '}' || c === ']')) depth -= 1;
         else if (depth === 0 && (c === ',' || c === ']')) {
           element += text.slice(start, i);
-          if (element.trim()) yield parseJsonValue(element.trim(), ++row);
+          yield parseJsonValue(element.trim(), ++row);
           element = '';
           inElement = false;
+          afterComma = c === ',';
           closed = c === ']';
         }
         continue;
@@ -100,7 +115,11 @@ async function* parseJsonArray(chunks: Chunks): AsyncGenerator<ParsedRow> {
           throw new InputError(`not a JSON array: expected "[", found ${JSON.stringify(c)}`);
         opened = true;
       } else if (c === ']') {
+        if (afterComma)
+          throw new InputError(`the JSON array has a trailing comma after row ${row}`);
         closed = true;
+      } else if (c === ',') {
+        throw new InputError(`the JSON array has an empty element after row ${row}`);
       } else {
         // The element starts here; reread this character in element mode.
         inElement = true;
@@ -134,16 +153,8 @@ async function* parseCsvRows(chunks: Chunks): AsyncGenerator<ParsedRow> {
     skip_empty_lines: true,
     relax_column_count: true,
   });
-  const feed = (async () => {
-    try {
-      for await (const text of decode(chunks)) {
-        if (!parser.write(text)) await new Promise(resolve => parser.once('drain', resolve));
-      }
-      parser.end();
-    } catch (error) {
-      parser.destroy(error as Error);
-    }
-  })();
+  // pipeline closes the source when the reader stops early or the parser fails.
+  const flowing = pipeline(Readable.from(decode(chunks)), parser).catch(() => {});
   let header: string[] | undefined;
   let row = 0;
   try {
@@ -158,9 +169,15 @@ async function* parseCsvRows(chunks: Chunks): AsyncGenerator<ParsedRow> {
         : { row, error: `has ${cells.length} fields, the header has ${header.length}` };
     }
   } catch (error) {
-    throw new InputError(`not valid CSV: ${(error as Error).message}`);
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('CSV_')) {
+      throw new InputError(`not valid CSV: ${(error as Error).message}`);
+    }
+    throw error;
+  } finally {
+    parser.destroy();
+    await flowing;
   }
-  await feed;
 }
 
 export function parseRows(chunks: Chunks, format: RawFormat): AsyncGenerator<ParsedRow> {
