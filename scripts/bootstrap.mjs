@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 
 const NODE_VERSION = '24.21.0';
 const PNPM_VERSION = '10.34.8';
-const MIN_NODE_MAJOR = 22;
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const tools = join(root, '.tools');
@@ -49,8 +48,14 @@ function nodePackageSpec() {
     : ['node', NODE_VERSION];
 }
 
+// Node runs the workspace's TypeScript directly from 22.18 on (type stripping without a flag).
+function runsTypeScript(version) {
+  const [major, minor] = version.replace(/^v/, '').split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 18);
+}
+
 function ensureTools() {
-  const needNode = Number(process.versions.node.split('.')[0]) < MIN_NODE_MAJOR;
+  const needNode = !runsTypeScript(process.versions.node);
   const pnpmReady = versionOf(join(toolsBin, 'pnpm')) === PNPM_VERSION;
   const nodeReady = !needNode || versionOf(join(toolsBin, 'node')) === NODE_VERSION;
   if (pnpmReady && nodeReady) return;

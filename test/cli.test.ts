@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createObjectStore } from '@etml/storage';
 import { type S3Target, test } from '@etml/testing';
 import { describe, expect } from 'vitest';
-import { PACKT, runEtml, s3Env } from './helpers.ts';
+import { PACKT, runEtml, s3Env, tempDir } from './helpers.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -26,7 +25,7 @@ async function rawKeys(s3: S3Target, date: string): Promise<string[]> {
 }
 
 function tempFile(name: string, content: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'etml-cli-')), name);
+  const file = join(tempDir(), name);
   writeFileSync(file, content);
   return file;
 }
@@ -70,7 +69,7 @@ describe('etml upload', () => {
       sha256(readFileSync(csv)),
     );
 
-    const ndjson = join(mkdtempSync(join(tmpdir(), 'etml-cli-')), 'day.jsonl');
+    const ndjson = join(tempDir(), 'day.jsonl');
     const simulated = await runEtml(
       ['simulate', '--date', date, '--rides', '250', '--output', ndjson],
       env,
@@ -158,7 +157,77 @@ describe('etml simulate', () => {
   });
 });
 
+describe('etml simulate --output', () => {
+  test('writes NDJSON to a file, or to standard output with -', async () => {
+    const file = join(tempDir(), 'day.jsonl');
+    const toFile = await runEtml([
+      'simulate',
+      '--date',
+      '2025-07-30',
+      '--rides',
+      '30',
+      '--output',
+      file,
+    ]);
+    expect(toFile.code).toBe(0);
+    const toStdout = await runEtml([
+      'simulate',
+      '--date',
+      '2025-07-30',
+      '--rides',
+      '30',
+      '--output',
+      '-',
+    ]);
+    expect(toStdout.stdout).toBe(readFileSync(file, 'utf8'));
+    expect(readdirSync(join(file, '..'))).toEqual(['day.jsonl']);
+  });
+
+  test.for([
+    ['/nonexistent/day.jsonl', 'folder "/nonexistent" does not exist'],
+    ['', '--output must be a file path or -, got ""'],
+  ])('refuses --output %j before doing any work', async ([output, message]) => {
+    expectOneLineError(
+      await runEtml(['simulate', '--date', '2025-07-30', '--output', output as string]),
+      message as string,
+    );
+  });
+
+  test('refuses a folder as --output', async () => {
+    const dir = tempDir();
+    expectOneLineError(
+      await runEtml(['simulate', '--date', '2025-07-30', '--output', dir]),
+      'is a folder, not a file',
+    );
+    expect(existsSync(join(dir, 'day.jsonl'))).toBe(false);
+  });
+});
+
 describe('etml errors', () => {
+  test('an unreachable S3 is one line naming the operation and the endpoint', async ({ s3 }) => {
+    const env = { ...s3Env(s3), S3_ENDPOINT: 'http://127.0.0.1:9' };
+    const result = await runEtml(['simulate', '--date', '2025-07-30', '--rides', '5'], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('failed at http://127.0.0.1:9');
+  });
+
+  test('prints Redis URLs without their password', async ({ redis }) => {
+    const url = redis.url.replace('redis://', 'redis://etml:hunter2@');
+    const result = await runEtml(['embedded', 'up'], {
+      REDIS_URL: url,
+      S3_BUCKET: 'etml',
+      S3_ENDPOINT: 'http://127.0.0.1:9',
+    });
+    expect(result.stderr).toContain('redis://***:***@127.0.0.1');
+    expect(result.stderr).not.toContain('hunter2');
+  });
+
+  test('a command that reads no configuration ignores a bad variable', async () => {
+    const result = await runEtml(['setup'], { S3_ENDPOINT: 'localhost:9000' });
+    expect(result.code).toBe(0);
+  });
+
   test('an unknown command and an unknown flag are one-line usage errors', async () => {
     expectOneLineError(
       await runEtml(['frobnicate']),

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -46,6 +47,33 @@ describe('the Redis fixture', () => {
 });
 
 describe('embedded defaults', () => {
+  it('starts one server when several commands ask at once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'etml-embedded-'));
+    try {
+      const servers = await Promise.all([1, 2, 3].map(() => ensureEmbeddedS3(dataDir, 'etml')));
+      expect(new Set(servers.map(s => s.pid)).size).toBe(1);
+      expect(servers.filter(s => s.started)).toHaveLength(1);
+    } finally {
+      await stopEmbedded(dataDir);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('never signals a process that is not its server, even with its pid on record', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'etml-embedded-'));
+    const stranger = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      writeFileSync(join(dataDir, 'redis.json'), JSON.stringify({ pid: stranger.pid, port: 1 }));
+      expect(await embeddedStatus(dataDir)).toEqual({ redis: undefined, s3: undefined });
+      expect(await stopEmbedded(dataDir)).toEqual([]);
+      expect(stranger.exitCode).toBeNull();
+      expect(() => process.kill(stranger.pid as number, 0)).not.toThrow();
+    } finally {
+      stranger.kill();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('starts Redis and S3 once, shares them across calls, and stops them keeping the data', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'etml-embedded-'));
     try {
@@ -72,6 +100,8 @@ describe('embedded defaults', () => {
       // The append-only file brings the data back on the next start.
       const restarted = await ensureEmbeddedRedis(dataDir);
       expect(restarted.started).toBe(true);
+      // Same port as before, so workers holding the old URL reconnect.
+      expect(restarted.port).toBe(redis.port);
       const reader = new Redis(restarted.url);
       expect(await reader.get('kept')).toBe('yes');
       reader.disconnect();

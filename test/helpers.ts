@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { S3Target } from '@etml/testing';
+import { onTestFinished } from 'vitest';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const PACKT = resolve(ROOT, '..', 'shared', 'data', 'packt');
@@ -34,6 +35,13 @@ export function runEtml(args: string[], env: Record<string, string> = {}): Promi
   });
 }
 
+/** A temporary folder, removed when the current test ends. */
+export function tempDir(prefix = 'etml-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** Env that points etml at a test's S3 bucket, with its own data dir so .data/ stays untouched. */
 export function s3Env(s3: S3Target): Record<string, string> {
   return {
@@ -42,6 +50,6 @@ export function s3Env(s3: S3Target): Record<string, string> {
     AWS_REGION: s3.region,
     AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-    ETML_DATA_DIR: mkdtempSync(join(tmpdir(), 'etml-data-')),
+    ETML_DATA_DIR: tempDir('etml-data-'),
   };
 }

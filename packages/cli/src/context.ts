@@ -10,11 +10,28 @@ export interface Connected<T> {
   embeddedDir?: string;
 }
 
+/** A URL fit to print: any user name and password are masked. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username || parsed.password) {
+      parsed.username = parsed.username ? '***' : '';
+      parsed.password = parsed.password ? '***' : '';
+    }
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
 /** The configured S3 store, or the embedded S3-API server when S3_ENDPOINT and S3_BUCKET are unset. */
 export async function connectStore(env: CliEnv): Promise<Connected<ObjectStore>> {
   if (env.s3) {
-    const where = env.s3.endpoint ?? `AWS S3 (${env.s3.region})`;
-    return { value: createObjectStore(env.s3), description: where };
+    const store = createObjectStore(env.s3);
+    return {
+      value: store,
+      description: env.s3.endpoint ? redactUrl(env.s3.endpoint) : store.where,
+    };
   }
   const server = await ensureEmbeddedS3(env.dataDir, EMBEDDED_BUCKET);
   const store = createObjectStore({
@@ -35,8 +52,8 @@ export async function connectStore(env: CliEnv): Promise<Connected<ObjectStore>>
 
 /** The configured Redis URL, or the embedded redis-server's when REDIS_URL is unset. */
 export async function connectRedis(env: CliEnv): Promise<Connected<string>> {
-  if (env.redisUrl) return { value: env.redisUrl, description: env.redisUrl };
-  const server = await ensureEmbeddedRedis(env.dataDir);
+  if (env.redisUrl) return { value: env.redisUrl, description: redactUrl(env.redisUrl) };
+  const server = await ensureEmbeddedRedis(env.dataDir, { install: true });
   const verb = server.started ? 'started' : 'running';
   return {
     value: server.url,

@@ -2,6 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type EnvSource, parseEnv, redisEnv, s3Env } from '@etml/config';
 import { ConfigError } from '@etml/domain';
+import type { S3Settings } from '@etml/storage';
 import { z } from 'zod';
 
 /** The repository root: packages/cli/src/ is three levels below it. */
@@ -16,19 +17,12 @@ const shape = {
 };
 
 export interface CliEnv {
+  /** Unset: the embedded redis-server. */
   redisUrl: string | undefined;
-  /** Unset when the embedded S3 server is to be used. */
-  s3:
-    | {
-        bucket: string;
-        prefix: string;
-        endpoint: string | undefined;
-        forcePathStyle: boolean | undefined;
-        region: string;
-      }
-    | undefined;
+  /** Unset: the embedded S3-API server. */
+  s3: S3Settings | undefined;
   s3Prefix: string;
-  region: string;
+  region: string | undefined;
   dataDir: string;
 }
 

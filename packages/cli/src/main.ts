@@ -1,15 +1,13 @@
 import { EtmlError, InputError } from '@etml/domain';
 import { UsageError } from './args.ts';
+import type { Command } from './command.ts';
 import { DEMO_USAGE, demoCommand } from './commands/demo.ts';
 import { EMBEDDED_USAGE, embeddedCommand, SETUP_USAGE, setupCommand } from './commands/setup.ts';
 import { SIMULATE_USAGE, simulateCommand } from './commands/simulate.ts';
 import { UPLOAD_USAGE, uploadCommand } from './commands/upload.ts';
 import { type CliEnv, loadCliEnv } from './env.ts';
 
-const COMMANDS: Record<
-  string,
-  { usage: string; run: (args: string[], env: CliEnv) => Promise<void> }
-> = {
+const COMMANDS: Record<string, { usage: string; run: Command }> = {
   simulate: { usage: SIMULATE_USAGE, run: simulateCommand },
   upload: { usage: UPLOAD_USAGE, run: uploadCommand },
   demo: { usage: DEMO_USAGE, run: demoCommand },
@@ -42,7 +40,11 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`usage: ${command.usage}\n`);
       return 0;
     }
-    await command.run(rest, loadCliEnv());
+    let env: CliEnv | undefined;
+    await command.run(rest, () => {
+      env ??= loadCliEnv();
+      return env;
+    });
     return 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -16,7 +16,7 @@ export async function putRawRides(
   store: ObjectStore,
   date: RideDate,
   format: RawFormat,
-  body: Readable,
+  body: Readable | AsyncIterable<Uint8Array | string>,
 ): Promise<WriteResult> {
   const written = await store.putStream(keys.raw(date, format), body, CONTENT_TYPES[format]);
   for (const other of RAW_FORMATS) {

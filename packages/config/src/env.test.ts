@@ -26,9 +26,9 @@ function configError(fn: () => unknown): ConfigError {
 
 describe('parseEnv with the shared fragments', () => {
   it('applies the defaults to an empty environment', () => {
+    // AWS_REGION has no default: the AWS chain (profile, AWS_DEFAULT_REGION) decides.
     expect(parseEnv(shape, {})).toEqual({
       S3_PREFIX: '',
-      AWS_REGION: 'us-east-1',
       OPENAI_MODEL: 'gpt-4o-mini',
       LLM_MAX_REQUESTS_PER_MINUTE: 60,
       LLM_CONCURRENCY: 4,

@@ -27,7 +27,8 @@ export const s3Env = {
   /** Unset means AWS S3. */
   S3_ENDPOINT: envUrl(['http:', 'https:']).optional(),
   S3_FORCE_PATH_STYLE: envBool().optional(),
-  AWS_REGION: envString('an AWS region such as eu-west-2').default('us-east-1'),
+  /** Unset: the AWS chain decides (profile, AWS_DEFAULT_REGION); us-east-1 for S3_ENDPOINT. */
+  AWS_REGION: envString('an AWS region such as eu-west-2').optional(),
 };
 
 export const llmEnv = {

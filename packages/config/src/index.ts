@@ -9,4 +9,4 @@ export {
   parseEnv,
 } from './env.ts';
 export { llmEnv, redisEnv, s3Env } from './fragments.ts';
-export { ENV_REFERENCE, type EnvVarDoc } from './reference.ts';
+export { ENV_REFERENCE, type EnvVarDoc, envTableMarkdown } from './reference.ts';

@@ -1,6 +1,7 @@
 /**
- * Every environment variable the project reads, for the README table and for checking that
- * docker-compose.yml names only real ones. `pending` names the feature, not built yet, that will read it.
+ * Every environment variable the project reads. README.md's table and docker-compose.yml are
+ * checked against this list by tests, so the three cannot drift apart. `pending` names the
+ * feature, not built yet, that will read the variable.
  */
 export interface EnvVarDoc {
   name: string;
@@ -14,85 +15,85 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
     name: 'REDIS_URL',
     default: 'embedded redis-server',
     description:
-      'redis:// or rediss:// URL of the queue Redis (AOF on, maxmemory-policy noeviction).',
+      '`redis://` or `rediss://` URL of the queue Redis. Use AOF and `maxmemory-policy noeviction`.',
   },
   {
     name: 'S3_BUCKET',
-    default: 'embedded S3: etml',
-    description: 'Bucket for raw input, intermediate results and outputs.',
+    default: 'embedded S3, bucket `etml`',
+    description: 'Bucket for input, intermediate results and outputs. Required with `S3_ENDPOINT`.',
   },
   {
     name: 'S3_PREFIX',
-    default: '(none)',
+    default: 'none',
     description: 'Key prefix inside the bucket, e.g. `prod/etml`.',
   },
   {
     name: 'S3_ENDPOINT',
     default: 'AWS S3',
     description:
-      'S3-API endpoint for MinIO or another S3-compatible store; turns on path-style addressing and WHEN_REQUIRED checksums.',
+      'MinIO or another S3-API endpoint. Turns on path-style addressing and WHEN_REQUIRED checksums.',
   },
   {
     name: 'S3_FORCE_PATH_STYLE',
-    default: 'true when S3_ENDPOINT is set',
+    default: '`true` with `S3_ENDPOINT`',
     description: 'Path-style bucket addressing.',
   },
   {
     name: 'AWS_REGION',
-    default: 'us-east-1',
+    default: 'the AWS chain; `us-east-1` with `S3_ENDPOINT`',
     description:
-      'Region for S3; credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID, profiles, IAM roles).',
+      'S3 region. Credentials come from the standard AWS chain (env, profile, IAM role).',
   },
   {
     name: 'ETML_DATA_DIR',
-    default: '.data',
-    description: 'Where the embedded redis-server and S3 server keep their data.',
+    default: '`.data`',
+    description: 'Where the embedded redis-server and S3-API server keep their data.',
   },
   {
     name: 'OPENAI_API_KEY',
-    default: 'offline extractive summarizer',
-    description: 'API key for OpenAI or an OpenAI-compatible endpoint.',
+    default: 'offline summarizer',
+    description: 'Key for OpenAI or an OpenAI-compatible endpoint.',
     pending: 'summarization',
   },
   {
     name: 'OPENAI_BASE_URL',
-    default: 'https://api.openai.com/v1',
+    default: '`https://api.openai.com/v1`',
     description: 'Any OpenAI-compatible endpoint.',
     pending: 'summarization',
   },
   {
     name: 'OPENAI_MODEL',
-    default: 'gpt-4o-mini',
+    default: '`gpt-4o-mini`',
     description: 'Model for ride summaries.',
     pending: 'summarization',
   },
   {
     name: 'LLM_MAX_REQUESTS_PER_MINUTE',
-    default: '60',
+    default: '`60`',
     description: 'Queue-wide LLM request limit, shared by every summarize-worker.',
     pending: 'summarization',
   },
   {
     name: 'LLM_CONCURRENCY',
-    default: '4',
+    default: '`4`',
     description: 'LLM calls in flight per summarize-worker process.',
     pending: 'summarization',
   },
   {
     name: 'SCHEDULE_CRON',
-    default: '0 6 * * *',
+    default: '`0 6 * * *`',
     description: 'When the daily job fires.',
     pending: 'scheduler',
   },
   {
     name: 'SCHEDULE_TZ',
-    default: 'UTC',
+    default: '`UTC`',
     description: 'IANA time zone of the schedule and of ride dates.',
     pending: 'scheduler',
   },
   {
     name: 'CATCHUP_DAYS',
-    default: '7',
+    default: '`7`',
     description: 'How many missed days the scheduler enqueues on start.',
     pending: 'scheduler',
   },
@@ -105,20 +106,34 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
   {
     name: 'DBSCAN_MIN_SAMPLES',
     default: 'chosen per day',
-    description: 'DBSCAN min_samples (the point itself included).',
+    description: 'DBSCAN min_samples, the point itself included.',
     pending: 'clustering',
   },
-  { name: 'BOARD_PORT', default: '3000', description: 'Port of Bull Board.', pending: 'board' },
+  {
+    name: 'BOARD_PORT',
+    default: '`3000`',
+    description: 'Port of Bull Board.',
+    pending: 'Bull Board',
+  },
   {
     name: 'BOARD_USERNAME',
-    default: '(required)',
+    default: '`admin`',
     description: 'Bull Board basic-auth user.',
-    pending: 'board',
+    pending: 'Bull Board',
   },
   {
     name: 'BOARD_PASSWORD',
-    default: '(required)',
+    default: 'required',
     description: 'Bull Board basic-auth password.',
-    pending: 'board',
+    pending: 'Bull Board',
   },
 ];
+
+/** The README's configuration table, one row per variable. */
+export function envTableMarkdown(): string {
+  const rows = ENV_REFERENCE.map(v => {
+    const meaning = v.pending ? `_Not used yet (${v.pending})._ ${v.description}` : v.description;
+    return `| \`${v.name}\` | ${v.default} | ${meaning} |`;
+  });
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}

@@ -69,7 +69,7 @@ describe('validateRide', () => {
   });
 
   it('refuses a numeric ride_id too large to keep every digit', () => {
-    const result = validateRide({ ride_id: 9007199254740993, ride_dist: 1, ride_time: 0.1 });
+    const result = validateRide({ ride_id: 2 ** 53, ride_dist: 1, ride_time: 0.1 });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reasons[0]).toContain('write larger ids as strings');
     expect(validateRide({ ride_id: '9007199254740993', ride_dist: 1, ride_time: 0.1 }).ok).toBe(

@@ -1,4 +1,5 @@
 export {
+  type EmbeddedRedisOptions,
   type EmbeddedServer,
   embeddedStatus,
   ensureEmbeddedRedis,

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DependencyError } from '@etml/domain';
 import { isProcessAlive, terminate, waitUntil } from './net.ts';
@@ -30,6 +30,14 @@ export interface SpawnServerOptions {
  * Starts a server process and waits until it answers. A server that exits early fails with its
  * own output, so a bad flag or a taken port reads as what it is.
  */
+function logTail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-5).join('\n');
+  } catch {
+    return '';
+  }
+}
+
 export async function spawnServer(options: SpawnServerOptions): Promise<ServerHandle> {
   let child: ChildProcess;
   let output = '';
@@ -55,13 +63,15 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ServerHa
         ),
       ),
     );
-    child.once('exit', code =>
+    child.once('exit', code => {
+      const said = options.detached ? logTail(options.detached.logFile) : output.trim();
+      const where = options.detached ? ` (log: ${options.detached.logFile})` : '';
       reject(
         new DependencyError(
-          `${options.name} exited with code ${code} before it was ready${output ? `: ${output.trim()}` : ''}`,
+          `${options.name} exited with code ${code} before it was ready${where}${said ? `: ${said}` : ''}`,
         ),
-      ),
-    );
+      );
+    });
   });
   exited.catch(() => {});
   const pid = child.pid;

@@ -93,6 +93,11 @@ describe('detectFormat', () => {
     },
   );
 
+  it('says so when the file is gzip-compressed', () => {
+    const gzip = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00]).toString('utf8');
+    expect(() => detectFormat(gzip)).toThrow('gzip-compressed; decompress it first');
+  });
+
   it.each(['', '   \n\t  '])('refuses the empty head %j', head => {
     expect(() => detectFormat(head)).toThrow(InputError);
     expect(() => detectFormat(head)).toThrow('empty');

@@ -21,6 +21,9 @@ export function detectFormat(head: string): RawFormat {
   const text = head.trimStart();
   const first = text[0];
   if (first === undefined) throw new InputError('the file is empty');
+  if (head.startsWith('\u001f\u008b') || head.startsWith('\u001f\ufffd')) {
+    throw new InputError('unknown format: the file is gzip-compressed; decompress it first');
+  }
   if (first === '[') return 'json';
   if (first === '{') return 'jsonl';
   // A ride CSV's header names at least ride_id, ride_dist and ride_time.

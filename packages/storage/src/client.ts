@@ -7,7 +7,8 @@ export interface S3Settings {
   /** Unset means AWS S3. */
   endpoint?: string | undefined;
   forcePathStyle?: boolean | undefined;
-  region: string;
+  /** Unset: the AWS chain's region (AWS_REGION, profile), or us-east-1 for a custom endpoint. */
+  region?: string | undefined;
   /** Total tries per request, the first included; the SDK backs off between them. */
   maxAttempts?: number;
   credentials?: { accessKeyId: string; secretAccessKey: string };
@@ -21,8 +22,9 @@ export interface S3Settings {
  */
 export function createS3Client(settings: S3Settings): S3Client {
   const custom = settings.endpoint !== undefined;
+  const region = settings.region ?? (custom ? 'us-east-1' : undefined);
   return new S3Client({
-    region: settings.region,
+    ...(region ? { region } : {}),
     maxAttempts: settings.maxAttempts ?? 5,
     retryMode: 'standard',
     ...(custom
@@ -32,7 +34,7 @@ export function createS3Client(settings: S3Settings): S3Client {
           requestChecksumCalculation: 'WHEN_REQUIRED' as const,
           responseChecksumValidation: 'WHEN_REQUIRED' as const,
         }
-      : { forcePathStyle: settings.forcePathStyle ?? false }),
+      : { forcePathStyle: settings.forcePathStyle ?? false, followRegionRedirects: true }),
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
   });
 }

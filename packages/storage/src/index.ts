@@ -1,8 +1,10 @@
 export { createS3Client, type S3Settings } from './client.ts';
 export {
   type NdjsonWriteResult,
+  ndjsonChunks,
   type ObjectInfo,
   ObjectStore,
+  type ReadHandle,
   type WriteResult,
 } from './object-store.ts';
 
@@ -10,5 +12,6 @@ import { createS3Client, type S3Settings } from './client.ts';
 import { ObjectStore } from './object-store.ts';
 
 export function createObjectStore(settings: S3Settings): ObjectStore {
-  return new ObjectStore(createS3Client(settings), settings.bucket, settings.prefix);
+  const where = settings.endpoint ?? `AWS S3${settings.region ? ` (${settings.region})` : ''}`;
+  return new ObjectStore(createS3Client(settings), settings.bucket, settings.prefix, where);
 }

@@ -1,4 +1,4 @@
-import { NotFoundError } from '@etml/domain';
+import { DependencyError, NotFoundError } from '@etml/domain';
 import { type S3Target, startFaultProxy, test } from '@etml/testing';
 import { describe, expect } from 'vitest';
 import { createObjectStore } from './index.ts';
@@ -69,16 +69,54 @@ describe('ObjectStore against a real S3-API server', () => {
 
     let count = 0;
     let bytes = 0;
+    let downloadedAtFirstRow = -1;
+    const before = proxy.bytesDown;
     for await (const row of store.readNdjson<{ ride_id: string; ride_dist: number }>(
       'clustered/date=2025-07-30/rides.jsonl',
     )) {
+      if (count === 0) downloadedAtFirstRow = proxy.bytesDown - before;
       expect(row.ride_id).toBe(`r${count}`);
       bytes += JSON.stringify(row).length + 1;
       count += 1;
     }
     expect(count).toBe(total);
     expect(bytes).toBe(written.bytes);
+    // The first row arrived while most of the object was still on the server.
+    expect(downloadedAtFirstRow).toBeGreaterThan(0);
+    expect(downloadedAtFirstRow).toBeLessThan(written.bytes / 2);
     await proxy.close();
+  });
+
+  test('reports a failed upload as the S3 error, naming the object, not as an abort', async ({
+    s3,
+  }) => {
+    const failing = await startFaultProxy({ targetPort: s3.port, fault: n => n >= 3, status: 500 });
+    const store = storeFor(s3, { endpoint: failing.url, maxAttempts: 2 });
+    const rows = Array.from({ length: 300_000 }, (_, i) => ({ i, pad: 'x'.repeat(80) }));
+    const error = await store.writeNdjson('big.jsonl', rows).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(DependencyError);
+    expect((error as Error).message).toContain(
+      `upload of s3://${s3.bucket}/etml/big.jsonl failed at ${failing.url}`,
+    );
+    await failing.close();
+  });
+
+  test('reports a failing source as its own error', async ({ s3 }) => {
+    async function* rows() {
+      for (let i = 0; i < 100_000; i += 1) yield { i, pad: 'x'.repeat(80) };
+      throw new Error('the producer broke at row 100000');
+    }
+    await expect(storeFor(s3).writeNdjson('broken.jsonl', rows())).rejects.toThrow(
+      'the producer broke at row 100000',
+    );
+    expect(await storeFor(s3).exists('broken.jsonl')).toBe(false);
+  });
+
+  test('names the endpoint when S3 cannot be reached', async ({ s3 }) => {
+    const store = storeFor(s3, { endpoint: 'http://127.0.0.1:9', maxAttempts: 1 });
+    await expect(store.getJson('a.json')).rejects.toThrow(
+      `S3 GetObject s3://${s3.bucket}/etml/a.json failed at http://127.0.0.1:9`,
+    );
   });
 
   test('retries 5xx answers through the SDK retry strategy, and gives up after maxAttempts', async ({

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   CreateBucketCommand,
@@ -13,7 +13,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { NotFoundError } from '@etml/domain';
+import { DependencyError, NotFoundError } from '@etml/domain';
 
 export interface ObjectInfo {
   key: string;
@@ -31,8 +31,35 @@ export interface NdjsonWriteResult extends WriteResult {
   lines: number;
 }
 
-/** Lines per chunk handed to the upload stream: big enough to amortize, small enough to stream. */
+export interface ReadHandle {
+  body: Readable;
+  /** Pass it back as `ifMatch` to read the very same version again. */
+  etag: string | undefined;
+  size: number | undefined;
+}
+
+/** Lines per chunk: big enough to amortize, small enough to stream. */
 const LINES_PER_CHUNK = 2_000;
+
+/** Rows as NDJSON text, many lines per chunk. */
+export async function* ndjsonChunks(
+  rows: Iterable<unknown> | AsyncIterable<unknown>,
+): AsyncGenerator<string> {
+  let batch: string[] = [];
+  for await (const row of rows) {
+    batch.push(`${JSON.stringify(row)}\n`);
+    if (batch.length === LINES_PER_CHUNK) {
+      yield batch.join('');
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch.join('');
+}
+
+function isAbort(error: unknown): boolean {
+  const e = error as { name?: string; code?: string };
+  return e?.name === 'AbortError' || e?.code === 'ERR_STREAM_PREMATURE_CLOSE';
+}
 
 function isNotFound(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -41,17 +68,21 @@ function isNotFound(error: unknown): boolean {
 
 /**
  * Objects under one bucket and prefix. Keys passed in and returned are relative to the prefix.
- * Large bodies stream both ways: a 1M-ride day does not fit in one JS string.
+ * Large bodies stream both ways: a 1M-ride day does not fit in one JS string. Failures other
+ * than a missing object are DependencyErrors naming the operation, the object and the endpoint.
  */
 export class ObjectStore {
   readonly client: S3Client;
   readonly bucket: string;
   readonly prefix: string;
+  /** Where the bucket lives, for messages: an endpoint URL or "AWS S3". */
+  readonly where: string;
 
-  constructor(client: S3Client, bucket: string, prefix = '') {
+  constructor(client: S3Client, bucket: string, prefix = '', where = 'S3') {
     this.client = client;
     this.bucket = bucket;
     this.prefix = prefix;
+    this.where = where;
   }
 
   /** `s3://bucket/prefix/key`, for messages and manifests. */
@@ -63,13 +94,28 @@ export class ObjectStore {
     return `${this.prefix}${key}`;
   }
 
+  private failure(what: string, error: unknown): DependencyError {
+    const message = error instanceof Error ? error.message || error.name : String(error);
+    return new DependencyError(`S3 ${what} failed at ${this.where}: ${message}`, { cause: error });
+  }
+
+  private async send<T>(what: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw this.failure(what, error);
+    }
+  }
+
   /** Creates the bucket if it is missing (local and test servers only; never needed on AWS). */
   async ensureBucket(): Promise<void> {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (error) {
-      if (!isNotFound(error)) throw error;
-      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+      if (!isNotFound(error)) throw this.failure(`HeadBucket ${this.bucket}`, error);
+      await this.send(`CreateBucket ${this.bucket}`, () =>
+        this.client.send(new CreateBucketCommand({ Bucket: this.bucket })),
+      );
     }
   }
 
@@ -81,22 +127,34 @@ export class ObjectStore {
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
-      throw error;
+      throw this.failure(`HeadObject ${this.uri(key)}`, error);
     }
   }
 
-  /** The object's body as a Node stream; NotFoundError when it is missing. */
-  async getStream(key: string): Promise<Readable> {
+  /**
+   * Opens the object for streaming; NotFoundError when it is missing. With `ifMatch`, S3 refuses
+   * (412) when the object changed since the read that gave that ETag.
+   */
+  async openRead(key: string, options: { ifMatch?: string | undefined } = {}): Promise<ReadHandle> {
     try {
       const out = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }),
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.fullKey(key),
+          ...(options.ifMatch ? { IfMatch: options.ifMatch } : {}),
+        }),
       );
-      return out.Body as Readable;
+      return { body: out.Body as Readable, etag: out.ETag, size: out.ContentLength };
     } catch (error) {
-      if (isNotFound(error))
+      if (isNotFound(error)) {
         throw new NotFoundError(`${this.uri(key)} does not exist`, { cause: error });
-      throw error;
+      }
+      throw this.failure(`GetObject ${this.uri(key)}`, error);
     }
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    return (await this.openRead(key)).body;
   }
 
   async getBytes(key: string): Promise<Buffer> {
@@ -115,13 +173,15 @@ export class ObjectStore {
     contentType: string,
   ): Promise<WriteResult> {
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: this.fullKey(key),
-        Body: bytes,
-        ContentType: contentType,
-      }),
+    await this.send(`PutObject ${this.uri(key)}`, () =>
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.fullKey(key),
+          Body: bytes,
+          ContentType: contentType,
+        }),
+      ),
     );
     return {
       key,
@@ -139,13 +199,17 @@ export class ObjectStore {
    * Streams `source` into the object with a multipart upload, hashing as it goes. Parts are
    * buffered 8 MiB at a time, so memory stays flat whatever the object's size.
    */
-  async putStream(key: string, source: Readable, contentType: string): Promise<WriteResult> {
+  async putStream(
+    key: string,
+    source: Readable | AsyncIterable<Uint8Array | string>,
+    contentType: string,
+  ): Promise<WriteResult> {
     const hash = createHash('sha256');
     let bytes = 0;
     const body = new PassThrough();
     const counted = pipeline(
       source,
-      async function* (chunks: AsyncIterable<Buffer | string>) {
+      async function* (chunks: AsyncIterable<Uint8Array | string>) {
         for await (const chunk of chunks) {
           const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
           hash.update(buffer);
@@ -162,10 +226,15 @@ export class ObjectStore {
       queueSize: 2,
     });
     const uploaded = upload.done().catch(error => {
-      body.destroy(error);
-      throw error;
+      body.destroy();
+      throw this.failure(`upload of ${this.uri(key)}`, error);
     });
-    await Promise.all([counted, uploaded]);
+    const [fed, sent] = await Promise.allSettled([counted, uploaded]);
+    // A failed upload aborts the stream feeding it; a failed source fails the upload. Report the
+    // cause, not its echo.
+    if (fed.status === 'rejected' && !isAbort(fed.reason)) throw fed.reason;
+    if (sent.status === 'rejected') throw sent.reason;
+    if (fed.status === 'rejected') throw fed.reason;
     return { key, bytes, sha256: hash.digest('hex') };
   }
 
@@ -175,19 +244,13 @@ export class ObjectStore {
     rows: Iterable<unknown> | AsyncIterable<unknown>,
   ): Promise<NdjsonWriteResult> {
     let lines = 0;
-    async function* chunks() {
-      let batch: string[] = [];
+    async function* counted() {
       for await (const row of rows) {
-        batch.push(`${JSON.stringify(row)}\n`);
         lines += 1;
-        if (batch.length === LINES_PER_CHUNK) {
-          yield batch.join('');
-          batch = [];
-        }
+        yield row;
       }
-      if (batch.length > 0) yield batch.join('');
     }
-    const result = await this.putStream(key, Readable.from(chunks()), 'application/x-ndjson');
+    const result = await this.putStream(key, ndjsonChunks(counted()), 'application/x-ndjson');
     return { ...result, lines };
   }
 
@@ -217,12 +280,14 @@ export class ObjectStore {
   async *list(prefix = ''): AsyncGenerator<ObjectInfo> {
     let token: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: this.fullKey(prefix),
-          ContinuationToken: token,
-        }),
+      const page = await this.send(`ListObjectsV2 ${this.uri(prefix)}`, () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.fullKey(prefix),
+            ContinuationToken: token,
+          }),
+        ),
       );
       for (const item of page.Contents ?? []) {
         if (item.Key === undefined) continue;
@@ -237,8 +302,8 @@ export class ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.send(
-      new DeleteObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }),
+    await this.send(`DeleteObject ${this.uri(key)}`, () =>
+      this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) })),
     );
   }
 }

@@ -7,6 +7,8 @@ export interface FaultProxy {
   readonly requests: number;
   /** Requests answered with the fault instead of being forwarded. */
   readonly faulted: number;
+  /** Response body bytes passed back from the server so far. */
+  readonly bytesDown: number;
   close(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ export interface FaultProxyOptions {
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   let requests = 0;
   let faulted = 0;
+  let bytesDown = 0;
   const server: Server = createServer((req, res) => {
     requests += 1;
     if (options.fault(requests)) {
@@ -49,6 +52,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       },
       upstreamRes => {
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.on('data', (chunk: Buffer) => {
+          bytesDown += chunk.byteLength;
+        });
         upstreamRes.pipe(res);
       },
     );
@@ -65,6 +71,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     },
     get faulted() {
       return faulted;
+    },
+    get bytesDown() {
+      return bytesDown;
     },
     close: () => new Promise(resolve => server.close(() => resolve())),
   };

@@ -1,10 +1,10 @@
 import { join, relative } from 'node:path';
 import { addDays, keys, rideDateInZone } from '@etml/domain';
 import { Redis } from 'ioredis';
-import { dateFlag, parseFlags } from '../args.ts';
+import { dateFlag, intFlag, parseFlags } from '../args.ts';
+import type { Command } from '../command.ts';
 import { connectRedis, connectStore } from '../context.ts';
-import type { CliEnv } from '../env.ts';
-import { simulateCommand } from './simulate.ts';
+import { DEFAULT_RIDES, simulateToStore } from './simulate.ts';
 
 export const DEMO_USAGE = 'etml demo [--date YYYY-MM-DD] [--rides N]';
 
@@ -17,28 +17,50 @@ const NOT_YET_BUILT = [
 ];
 
 /**
+ * Redis's eviction policy, from INFO (CONFIG GET is disabled on ElastiCache and Upstash). BullMQ
+ * loses jobs under any policy but noeviction.
+ */
+async function evictionPolicy(url: string): Promise<string> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const info = await client.info('memory');
+    return /maxmemory_policy:(\S+)/.exec(info)?.[1] ?? 'unknown';
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
  * Runs what exists of the pipeline end to end on the embedded defaults (or the configured
  * Redis and S3), and says plainly what is not built yet.
  */
-export async function demoCommand(args: string[], env: CliEnv): Promise<void> {
+export const demoCommand: Command = async (args, getEnv) => {
   const flags = parseFlags('demo', args, { date: { type: 'string' }, rides: { type: 'string' } });
   const date = flags.date
     ? dateFlag('demo', 'date', flags.date)
     : addDays(rideDateInZone(new Date(), 'UTC'), -1);
+  const rides = intFlag('demo', 'rides', flags.rides, DEFAULT_RIDES, { min: 1, max: 10_000_000 });
+  const env = getEnv();
 
   const redis = await connectRedis(env);
-  const client = new Redis(redis.value, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await client.connect();
-    const policy = (await client.config('GET', 'maxmemory-policy')) as string[];
-    process.stderr.write(`redis: ${redis.description}; maxmemory-policy ${policy[1]}\n`);
-  } finally {
-    client.disconnect();
+  const policy = await evictionPolicy(redis.value).catch((error: Error) => {
+    throw new Error(`Redis at ${redis.description} is not reachable: ${error.message}`);
+  });
+  process.stderr.write(`redis: ${redis.description}; maxmemory-policy ${policy}\n`);
+  if (policy !== 'noeviction') {
+    process.stderr.write(
+      'warning: set maxmemory-policy noeviction, or Redis may drop queued jobs\n',
+    );
   }
   const store = await connectStore(env);
   process.stderr.write(`s3:    ${store.description}\n`);
-
-  await simulateCommand(['--date', date, ...(flags.rides ? ['--rides', flags.rides] : [])], env);
+  process.stderr.write(`${await simulateToStore({ date, rides, seed: 42 }, store)}\n`);
 
   const lines = ['', `Demo for ride date ${date}:`];
   for await (const item of store.value.list(keys.rawPrefix(date))) {
@@ -57,10 +79,12 @@ export async function demoCommand(args: string[], env: CliEnv): Promise<void> {
     '  Not built yet in this version, so not run:',
     ...NOT_YET_BUILT.map(step => `    - ${step}`),
     '',
-    store.embeddedDir
-      ? 'The embedded Redis and S3 keep running for the next commands; stop them with ./bin/etml embedded down'
-      : '',
-    '',
   );
+  if (store.embeddedDir) {
+    lines.push(
+      'The embedded Redis and S3 keep running for the next commands; stop them with ./bin/etml embedded down',
+      '',
+    );
+  }
   process.stdout.write(lines.join('\n'));
-}
+};

@@ -1,23 +1,24 @@
 import { spawnSync } from 'node:child_process';
 import { embeddedStatus, ensureRedisServerBinary, stopEmbedded } from '@etml/embedded';
 import { parseFlags, UsageError } from '../args.ts';
+import type { Command } from '../command.ts';
 import { connectRedis, connectStore } from '../context.ts';
-import type { CliEnv } from '../env.ts';
 
 export const SETUP_USAGE = 'etml setup';
 export const EMBEDDED_USAGE = 'etml embedded up|down|status';
 
 /** Makes sure redis-server is installed (with apt-get on Debian/Ubuntu as root). */
-export async function setupCommand(args: string[]): Promise<void> {
+export const setupCommand: Command = async args => {
   parseFlags('setup', args, {});
   const binary = ensureRedisServerBinary({ install: true });
   const version = spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout.trim();
   process.stderr.write(`setup: ${binary} (${version.split(' ').slice(0, 3).join(' ')})\n`);
-}
+};
 
 /** The embedded redis-server and S3-API server that local runs share. */
-export async function embeddedCommand(args: string[], env: CliEnv): Promise<void> {
+export const embeddedCommand: Command = async (args, getEnv) => {
   const [action, ...rest] = args;
+  const env = getEnv();
   parseFlags('embedded', rest, {});
   if (action === 'up') {
     process.stderr.write(`redis: ${(await connectRedis(env)).description}\n`);
@@ -41,4 +42,4 @@ export async function embeddedCommand(args: string[], env: CliEnv): Promise<void
       `embedded: expected up, down or status, got ${JSON.stringify(action ?? '')}`,
     );
   }
-}
+};

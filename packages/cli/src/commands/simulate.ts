@@ -1,67 +1,76 @@
-import { createWriteStream } from 'node:fs';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { keys } from '@etml/domain';
+import { keys, type RideDate } from '@etml/domain';
 import { INJECTED_ANOMALIES, MAX_RIDES, type SimulatedRide, simulateRides } from '@etml/simulate';
+import { ndjsonChunks, type ObjectStore } from '@etml/storage';
 import { dateFlag, intFlag, parseFlags } from '../args.ts';
-import { connectStore } from '../context.ts';
-import type { CliEnv } from '../env.ts';
+import type { Command } from '../command.ts';
+import { type Connected, connectStore } from '../context.ts';
+import { checkOutputPath, writeChunks } from '../output.ts';
 import { formatBytes, putRawRides } from '../raw.ts';
 
 export const SIMULATE_USAGE =
   'etml simulate --date YYYY-MM-DD [--rides N] [--seed S] [--output FILE|-]';
 
-const DEFAULT_RIDES = 400;
+export const DEFAULT_RIDES = 400;
 const DEFAULT_SEED = 42;
 
-/** NDJSON lines in chunks, counting each ride's injected group on the way. */
-function ndjson(rides: Iterable<SimulatedRide>, counts: Map<string, number>): Readable {
-  function* chunks() {
-    let batch: string[] = [];
-    for (const ride of rides) {
-      const group = ride.injected_anomaly ?? 'normal';
-      counts.set(group, (counts.get(group) ?? 0) + 1);
-      batch.push(`${JSON.stringify(ride)}\n`);
-      if (batch.length === 1_000) {
-        yield batch.join('');
-        batch = [];
-      }
-    }
-    if (batch.length > 0) yield batch.join('');
-  }
-  return Readable.from(chunks());
+export interface SimulateRun {
+  date: RideDate;
+  rides: number;
+  seed: number;
 }
 
-export async function simulateCommand(args: string[], env: CliEnv): Promise<void> {
+/** Simulates a day into S3 as raw/date=D/rides.jsonl; returns what it wrote, for messages. */
+export async function simulateToStore(
+  run: SimulateRun,
+  store: Connected<ObjectStore>,
+): Promise<string> {
+  const counts = new Map<string, number>();
+  const written = await putRawRides(
+    store.value,
+    run.date,
+    'jsonl',
+    ndjsonChunks(counted(run, counts)),
+  );
+  const where = `${store.value.uri(keys.raw(run.date, 'jsonl'))} (${formatBytes(written.bytes)})`;
+  return describe(run, counts, where);
+}
+
+function* counted(run: SimulateRun, counts: Map<string, number>): Generator<SimulatedRide> {
+  for (const ride of simulateRides(run)) {
+    const group = ride.injected_anomaly ?? 'normal';
+    counts.set(group, (counts.get(group) ?? 0) + 1);
+    yield ride;
+  }
+}
+
+function describe(run: SimulateRun, counts: Map<string, number>, where: string): string {
+  const mix = ['normal', ...INJECTED_ANOMALIES].map(g => `${counts.get(g) ?? 0} ${g}`).join(', ');
+  return `simulated ${run.rides} rides for ${run.date} (seed ${run.seed}: ${mix}) -> ${where}`;
+}
+
+export const simulateCommand: Command = async (args, env) => {
   const flags = parseFlags('simulate', args, {
     date: { type: 'string' },
     rides: { type: 'string' },
     seed: { type: 'string' },
     output: { type: 'string' },
   });
-  const date = dateFlag('simulate', 'date', flags.date);
-  const rides = intFlag('simulate', 'rides', flags.rides, DEFAULT_RIDES, {
-    min: 1,
-    max: MAX_RIDES,
-  });
-  const seed = intFlag('simulate', 'seed', flags.seed, DEFAULT_SEED, {
-    min: 0,
-    max: Number.MAX_SAFE_INTEGER,
-  });
-  const counts = new Map<string, number>();
-  const body = ndjson(simulateRides({ date, rides, seed }), counts);
-  let where: string;
-  if (flags.output === '-') {
-    await pipeline(body, process.stdout);
-    where = 'standard output';
-  } else if (flags.output !== undefined) {
-    await pipeline(body, createWriteStream(flags.output));
-    where = flags.output;
-  } else {
-    const store = await connectStore(env);
-    const written = await putRawRides(store.value, date, 'jsonl', body);
-    where = `${store.value.uri(keys.raw(date, 'jsonl'))} (${formatBytes(written.bytes)}, ${store.description})`;
+  const run: SimulateRun = {
+    date: dateFlag('simulate', 'date', flags.date),
+    rides: intFlag('simulate', 'rides', flags.rides, DEFAULT_RIDES, { min: 1, max: MAX_RIDES }),
+    seed: intFlag('simulate', 'seed', flags.seed, DEFAULT_SEED, {
+      min: 0,
+      max: Number.MAX_SAFE_INTEGER,
+    }),
+  };
+  if (flags.output === undefined) {
+    const store = await connectStore(env());
+    process.stderr.write(`${await simulateToStore(run, store)}, ${store.description}\n`);
+    return;
   }
-  const mix = ['normal', ...INJECTED_ANOMALIES].map(g => `${counts.get(g) ?? 0} ${g}`).join(', ');
-  process.stderr.write(`simulated ${rides} rides for ${date} (seed ${seed}: ${mix}) -> ${where}\n`);
-}
+  checkOutputPath('output', flags.output);
+  const counts = new Map<string, number>();
+  await writeChunks(flags.output, ndjsonChunks(counted(run, counts)));
+  const where = flags.output === '-' ? 'standard output' : flags.output;
+  process.stderr.write(`${describe(run, counts, where)}\n`);
+};

@@ -3,8 +3,8 @@ import { open, stat } from 'node:fs/promises';
 import { InputError, keys } from '@etml/domain';
 import { checkRows, describeRejection, detectFormat, parseRows, summarizeRows } from '@etml/ingest';
 import { dateFlag, parseFlags, requireFlag } from '../args.ts';
+import type { Command } from '../command.ts';
 import { connectStore } from '../context.ts';
-import type { CliEnv } from '../env.ts';
 import { formatBytes, putRawRides } from '../raw.ts';
 
 export const UPLOAD_USAGE = 'etml upload --date YYYY-MM-DD --file FILE (JSON array, NDJSON or CSV)';
@@ -25,7 +25,7 @@ async function readHead(file: string): Promise<string> {
  * the file is stored as it is, and the cluster step quarantines those rows with their reasons.
  * A file without a single valid row is refused.
  */
-export async function uploadCommand(args: string[], env: CliEnv): Promise<void> {
+export const uploadCommand: Command = async (args, env) => {
   const flags = parseFlags('upload', args, { date: { type: 'string' }, file: { type: 'string' } });
   const date = dateFlag('upload', 'date', flags.date);
   const file = requireFlag('upload', 'file', flags.file);
@@ -51,7 +51,7 @@ export async function uploadCommand(args: string[], env: CliEnv): Promise<void> 
         : `upload: ${file} has no valid rows (${summary.total} rows; ${first ? describeRejection(first) : ''})`,
     );
   }
-  const store = await connectStore(env);
+  const store = await connectStore(env());
   const written = await putRawRides(store.value, date, format, createReadStream(file));
   process.stderr.write(
     `uploaded ${file} as ${format}: ${summary.valid} valid rows -> ${store.value.uri(keys.raw(date, format))} ` +
@@ -61,7 +61,10 @@ export async function uploadCommand(args: string[], env: CliEnv): Promise<void> 
     process.stderr.write(
       `warning: ${summary.rejected} of ${summary.total} rows are invalid; the cluster step will quarantine them in ${keys.rejected(date)}:\n`,
     );
-    for (const example of summary.examples)
+    for (const example of summary.examples) {
       process.stderr.write(`  ${describeRejection(example)}\n`);
+    }
+    const more = summary.rejected - summary.examples.length;
+    if (more > 0) process.stderr.write(`  ... and ${more} more\n`);
   }
-}
+};
