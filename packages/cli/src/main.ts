@@ -1,6 +1,7 @@
 import { EtmlError, InputError } from '@etml/domain';
 import { UsageError } from './args.ts';
 import type { Command } from './command.ts';
+import { CLUSTER_USAGE, clusterCommand } from './commands/cluster.ts';
 import { DEMO_USAGE, demoCommand } from './commands/demo.ts';
 import { EMBEDDED_USAGE, embeddedCommand, SETUP_USAGE, setupCommand } from './commands/setup.ts';
 import { SIMULATE_USAGE, simulateCommand } from './commands/simulate.ts';
@@ -10,6 +11,7 @@ import { type CliEnv, loadCliEnv } from './env.ts';
 const COMMANDS: Record<string, { usage: string; run: Command }> = {
   simulate: { usage: SIMULATE_USAGE, run: simulateCommand },
   upload: { usage: UPLOAD_USAGE, run: uploadCommand },
+  cluster: { usage: CLUSTER_USAGE, run: clusterCommand },
   demo: { usage: DEMO_USAGE, run: demoCommand },
   setup: { usage: SETUP_USAGE, run: setupCommand },
   embedded: { usage: EMBEDDED_USAGE, run: embeddedCommand },

@@ -31,9 +31,36 @@ export interface AnomalyResult {
   normal: NormalProfile;
 }
 
-function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] as number;
+/**
+ * The value at rank floor(q·(n-1)) of `values`, as a sorted copy would give it, by selection in
+ * linear time. Reorders `values`.
+ */
+function quantile(values: Float64Array, q: number): number {
+  const n = values.length;
+  if (n === 0) return Number.NaN;
+  const k = Math.min(n - 1, Math.floor(q * (n - 1)));
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >>> 1] as number;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((values[i] as number) < pivot) i += 1;
+      while ((values[j] as number) > pivot) j -= 1;
+      if (i <= j) {
+        const swap = values[i] as number;
+        values[i] = values[j] as number;
+        values[j] = swap;
+        i += 1;
+        j -= 1;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k] as number;
+  }
+  return values[k] as number;
 }
 
 function speedOf(distance: number, time: number): number {
@@ -51,31 +78,32 @@ function profile(distance: Float64Array, time: Float64Array, labels: Int32Array)
       size = count;
     }
   }
-  const inNormal = (i: number) => cluster === -1 || labels[i] === cluster;
   const members = cluster === -1 ? labels.length : size;
   const d = new Float64Array(members);
   const t = new Float64Array(members);
-  const s: number[] = [];
-  for (let i = 0, k = 0; i < labels.length; i += 1) {
-    if (!inNormal(i)) continue;
-    d[k] = distance[i] as number;
-    t[k] = time[i] as number;
+  const speeds = new Float64Array(members);
+  let k = 0;
+  let finite = 0;
+  for (let i = 0; i < labels.length; i += 1) {
+    if (cluster !== -1 && labels[i] !== cluster) continue;
+    const di = distance[i] as number;
+    const ti = time[i] as number;
+    d[k] = di;
+    t[k] = ti;
     k += 1;
-    const speed = speedOf(distance[i] as number, time[i] as number);
-    if (Number.isFinite(speed)) s.push(speed);
+    const speed = speedOf(di, ti);
+    if (Number.isFinite(speed)) speeds[finite++] = speed;
   }
-  d.sort();
-  t.sort();
-  const speeds = Float64Array.from(s).sort();
-  const speedMedian = quantile(speeds, 0.5);
-  const deviations = speeds.map(v => Math.abs(v - speedMedian)).sort();
+  const speed = speeds.subarray(0, finite);
+  const speedMedian = quantile(speed, 0.5);
+  for (let i = 0; i < finite; i += 1) speed[i] = Math.abs((speed[i] as number) - speedMedian);
   return {
     cluster,
     size: members,
     distanceP99: quantile(d, LONG_QUANTILE),
     timeP99: quantile(t, LONG_QUANTILE),
     speedMedian,
-    speedSpread: 1.4826 * quantile(deviations, 0.5),
+    speedSpread: 1.4826 * quantile(speed, 0.5),
   };
 }
 

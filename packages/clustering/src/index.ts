@@ -12,6 +12,14 @@ export {
   type ClusterResult,
   clusterRides,
 } from './cluster.ts';
+export {
+  clusterDay,
+  type DayInput,
+  type DayPhase,
+  type DaySinks,
+  type DaySummary,
+  type RejectedRow,
+} from './day.ts';
 export { checkDbscanParams, type DbscanParams, dbscan } from './dbscan.ts';
 export { detectionQuality, type Quality, type TruthRide } from './evaluate.ts';
 export { DEFAULT_MIN_SAMPLES, defaultDbscanParams } from './params.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { validateRide } from './ride.ts';
+import { RawRideSchema, validateRide } from './ride.ts';
 
 const SEED_FILE = '/work/shared/data/packt/taxi-rides-20230524.json';
 const seedRides = JSON.parse(readFileSync(SEED_FILE, 'utf8')) as Record<string, unknown>[];
@@ -114,5 +114,40 @@ describe('validateRide', () => {
       expect(reasonsFor({ ...minimal, ride_id: true })[0]).toContain('ride_id');
       expect(reasonsFor({ ...minimal, ride_id: { id: 1 } })[0]).toContain('ride_id');
     });
+  });
+});
+
+describe('validateRide fast path', () => {
+  // The fast path must agree with the zod schema on every row, good or bad.
+  const values: Record<string, unknown[]> = {
+    ride_id: ['a', '', 0, -3, 1.5, 2 ** 53, 2 ** 53 - 1, null, undefined, true, {}],
+    ride_dist: [
+      0,
+      1.5,
+      -0,
+      -1,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.MAX_VALUE,
+      '1',
+      null,
+      undefined,
+    ],
+    ride_time: [0, 0.25, -0.1, Number.NaN, '0.1', undefined],
+    ride_speed: [undefined, null, 30, -5, Number.NaN, Number.POSITIVE_INFINITY, '30'],
+    selection_idx: [undefined, null, 0, 2, 1.5, -1, 2 ** 60, '1'],
+    news: [undefined, null, '', 'text', 5],
+  };
+  const base = { ride_id: 'r', ride_dist: 1, ride_time: 0.1 };
+
+  it.each(Object.keys(values))('agrees with the schema for every %s value', field => {
+    for (const value of values[field] as unknown[]) {
+      const row = { ...base, [field]: value };
+      expect({ field, value, ok: validateRide(row).ok }).toEqual({
+        field,
+        value,
+        ok: RawRideSchema.safeParse(row).success,
+      });
+    }
   });
 });

@@ -1,4 +1,4 @@
-export { detectFormat, type ParsedRow, parseRows } from './parse.ts';
+export { detectFormat, type ParsedRow, type ParseOptions, parseRows } from './parse.ts';
 export {
   type CheckedRow,
   checkRows,

@@ -11,7 +11,7 @@ export type ParsedRow =
   | { row: number; value: unknown; text?: string }
   | { row: number; error: string };
 
-type Chunks = AsyncIterable<Uint8Array | string>;
+type Chunks = AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
 
 /**
  * The format from the first non-blank character: `[` is a JSON array, `{` is NDJSON, anything
@@ -58,27 +58,29 @@ async function* decode(chunks: Chunks): AsyncGenerator<string> {
   if (rest) yield rest;
 }
 
-async function* parseNdjson(chunks: Chunks): AsyncGenerator<ParsedRow> {
-  let buffer = '';
+async function* parseNdjson(chunks: Chunks, record: MakeRow): AsyncGenerator<ParsedRow> {
+  let rest = '';
   let row = 0;
   for await (const text of decode(chunks)) {
-    buffer += text;
+    const buffer = rest + text;
+    let start = 0;
     let newline = buffer.indexOf('\n');
     while (newline >= 0) {
-      const line = buffer.slice(0, newline).trim();
-      buffer = buffer.slice(newline + 1);
-      if (line) yield parseJsonValue(line, ++row);
-      newline = buffer.indexOf('\n');
+      const line = buffer.slice(start, newline).trim();
+      if (line) yield record(line, ++row);
+      start = newline + 1;
+      newline = buffer.indexOf('\n', start);
     }
+    rest = buffer.slice(start);
   }
-  if (buffer.trim()) yield parseJsonValue(buffer.trim(), ++row);
+  if (rest.trim()) yield record(rest.trim(), ++row);
 }
 
 /**
  * Streams the elements of a top-level JSON array, one JSON.parse per element, so a day far
  * larger than the longest JS string still parses, and one broken element costs only its row.
  */
-async function* parseJsonArray(chunks: Chunks): AsyncGenerator<ParsedRow> {
+async function* parseJsonArray(chunks: Chunks, record: MakeRow): AsyncGenerator<ParsedRow> {
   let opened = false;
   let closed = false;
   let afterComma = false;
@@ -102,7 +104,7 @@ async function* parseJsonArray(chunks: Chunks): AsyncGenerator<ParsedRow> {
         else if (depth > 0 && (c === '}' || c === ']')) depth -= 1;
         else if (depth === 0 && (c === ',' || c === ']')) {
           element += text.slice(start, i);
-          yield parseJsonValue(element.trim(), ++row);
+          yield record(element.trim(), ++row);
           element = '';
           inElement = false;
           afterComma = c === ',';
@@ -183,12 +185,28 @@ async function* parseCsvRows(chunks: Chunks): AsyncGenerator<ParsedRow> {
   }
 }
 
-export function parseRows(chunks: Chunks, format: RawFormat): AsyncGenerator<ParsedRow> {
+type MakeRow = (text: string, row: number) => ParsedRow;
+
+export interface ParseOptions {
+  /**
+   * false: JSON records come with their text only, `value` left undefined, for a reader that
+   * has validated them already and passes the text on (parsing is most of the cost).
+   */
+  values?: boolean;
+}
+
+export function parseRows(
+  chunks: Chunks,
+  format: RawFormat,
+  options: ParseOptions = {},
+): AsyncGenerator<ParsedRow> {
+  const record: MakeRow =
+    options.values === false ? (text, row) => ({ row, value: undefined, text }) : parseJsonValue;
   switch (format) {
     case 'json':
-      return parseJsonArray(chunks);
+      return parseJsonArray(chunks, record);
     case 'jsonl':
-      return parseNdjson(chunks);
+      return parseNdjson(chunks, record);
     case 'csv':
       return parseCsvRows(chunks);
   }

@@ -1,0 +1,123 @@
+import { createReadStream } from 'node:fs';
+import { access, constants, open, stat } from 'node:fs/promises';
+import { clusterDay, ENGINES, type Engine, type RejectedRow } from '@etml/clustering';
+import { InputError } from '@etml/domain';
+import { detectFormat } from '@etml/ingest';
+import { ndjsonChunks } from '@etml/storage';
+import { intFlag, parseFlags, requireFlag, UsageError } from '../args.ts';
+import type { Command } from '../command.ts';
+import { checkOutputPath, writeChunks } from '../output.ts';
+
+export const CLUSTER_USAGE =
+  'etml cluster --input FILE --output FILE|- [--eps E] [--min-samples M] [--engine fast|density-clustering] [--rejected FILE]';
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+function epsFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const eps = NUMBER.test(value) ? Number(value) : Number.NaN;
+  if (!(Number.isFinite(eps) && eps > 0)) {
+    throw new UsageError(`cluster: --eps must be a number > 0, got ${JSON.stringify(value)}`);
+  }
+  return eps;
+}
+
+function engineFlag(value: string | undefined): Engine {
+  if (value === undefined) return 'fast';
+  if (!(ENGINES as readonly string[]).includes(value)) {
+    throw new UsageError(
+      `cluster: --engine must be one of ${ENGINES.join(', ')}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value as Engine;
+}
+
+async function readableFile(path: string): Promise<void> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new InputError(`cluster: --input ${JSON.stringify(path)} does not exist`);
+  if (!info.isFile())
+    throw new InputError(`cluster: --input ${JSON.stringify(path)} is not a file`);
+  await access(path, constants.R_OK).catch(() => {
+    throw new InputError(`cluster: --input ${JSON.stringify(path)} is not readable`);
+  });
+}
+
+async function head(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(4_096);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Clusters a local file: no Redis, no S3. Output is NDJSON, one record per valid ride in input
+ * order, with every input field plus label, anomaly and anomaly_reasons. Rejected rows go to
+ * --rejected (default: beside the output) with their row numbers and reasons.
+ */
+export const clusterCommand: Command = async args => {
+  const flags = parseFlags('cluster', args, {
+    input: { type: 'string' },
+    output: { type: 'string' },
+    eps: { type: 'string' },
+    'min-samples': { type: 'string' },
+    engine: { type: 'string' },
+    rejected: { type: 'string' },
+  });
+  const input = requireFlag('cluster', 'input', flags.input);
+  const output = requireFlag('cluster', 'output', flags.output);
+  const eps = epsFlag(flags.eps);
+  const minSamples =
+    flags['min-samples'] === undefined
+      ? undefined
+      : intFlag('cluster', 'min-samples', flags['min-samples'], 0, { min: 1, max: 1_000_000_000 });
+  const engine = engineFlag(flags.engine);
+  const rejectedPath = flags.rejected ?? (output === '-' ? undefined : `${output}.rejected.jsonl`);
+  checkOutputPath('output', output);
+  if (rejectedPath !== undefined) checkOutputPath('rejected', rejectedPath);
+  await readableFile(input);
+  let format: ReturnType<typeof detectFormat>;
+  try {
+    format = detectFormat(await head(input));
+  } catch (error) {
+    throw new InputError(`cluster: ${input}: ${(error as Error).message}`);
+  }
+
+  const examples: RejectedRow[] = [];
+  const summary = await clusterDay(
+    { format, name: input, open: async () => createReadStream(input) },
+    {
+      rejected: async rows => {
+        async function* kept() {
+          for await (const row of rows) {
+            if (examples.length < 5) examples.push(row);
+            yield row;
+          }
+        }
+        if (rejectedPath === undefined) for await (const _ of kept());
+        else await writeChunks(rejectedPath, ndjsonChunks(kept()));
+      },
+      output: chunks => writeChunks(output, chunks),
+    },
+    { eps, minSamples, engine },
+  ).catch((error: Error) => {
+    throw error instanceof InputError ? new InputError(`cluster: ${error.message}`) : error;
+  });
+
+  const { counts, params } = summary.result;
+  process.stderr.write(
+    `clustered ${summary.valid} rides from ${input} (${format}): ${counts.clusters} clusters, ` +
+      `${counts.noise} noise, ${counts.anomalies} anomalies; eps ${params.eps.toPrecision(4)}, ` +
+      `min_samples ${params.minSamples} (${params.source}), engine ${params.engine} -> ` +
+      `${output === '-' ? 'standard output' : output}\n`,
+  );
+  if (summary.rejected > 0) {
+    const where = rejectedPath ? ` -> ${rejectedPath}` : '';
+    process.stderr.write(`${summary.rejected} of ${summary.rows} rows rejected${where}:\n`);
+    for (const row of examples)
+      process.stderr.write(`  row ${row.row}: ${row.reasons.join('; ')}\n`);
+  }
+};

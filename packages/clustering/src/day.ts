@@ -1,0 +1,167 @@
+import { InputError, type RawFormat } from '@etml/domain';
+import { checkRows, parseRows } from '@etml/ingest';
+import { reasonNames } from './anomaly.ts';
+import { type ClusterOptions, type ClusterResult, clusterRides } from './cluster.ts';
+
+/**
+ * One day's raw rides, clustered in two streaming passes so a day far larger than memory works:
+ * 1. parse and validate every row, keeping only distance and time of the valid ones and
+ *    streaming the invalid ones out with their reasons;
+ * 2. cluster those columns;
+ * 3. parse the input again and stream each valid ride out, in input order, with its labels.
+ * The input must read the same both times (an S3 reader pins the object's ETag).
+ */
+export interface DayInput {
+  format: RawFormat;
+  /** Opens the raw bytes; called once per pass. */
+  open(): Promise<AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>>;
+  /** Names the input in messages: a file path or an s3:// URI. */
+  name: string;
+}
+
+export interface RejectedRow {
+  row: number;
+  reasons: string[];
+  /** The row as parsed, when it could be parsed. */
+  value?: unknown;
+}
+
+export interface DaySinks {
+  /** Consumes the rejected rows (the first pass runs while it reads). */
+  rejected(rows: AsyncIterable<RejectedRow>): Promise<unknown>;
+  /** Consumes the clustered rides as NDJSON text chunks. */
+  output(chunks: AsyncIterable<string>): Promise<unknown>;
+}
+
+export type DayPhase = 'validating' | 'clustering' | 'writing';
+
+export interface DaySummary {
+  rows: number;
+  valid: number;
+  rejected: number;
+  result: Omit<ClusterResult, 'labels' | 'core' | 'anomaly' | 'reasons'>;
+}
+
+/** Fields the pipeline adds to each ride; an input that already has them gets them replaced. */
+const ADDED = ['label', 'anomaly', 'anomaly_reasons'] as const;
+const ADDED_PATTERN = /"(label|anomaly|anomaly_reasons)"\s*:/;
+
+class Column {
+  values = new Float64Array(1 << 16);
+  length = 0;
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length++] = value;
+  }
+  view(): Float64Array {
+    return this.values.subarray(0, this.length);
+  }
+}
+
+/**
+ * The output line for a ride. JSON input is passed on as its own text with the new fields
+ * spliced in before the closing brace, so every input field keeps its exact bytes (and it is
+ * faster than parse-and-stringify); anything else is serialized.
+ */
+function outputLine(value: unknown, text: string | undefined, added: string): string {
+  if (
+    text !== undefined &&
+    text.endsWith('}') &&
+    !/[\r\n]/.test(text) &&
+    !ADDED_PATTERN.test(text)
+  ) {
+    return `${text.slice(0, -1)},${added}}`;
+  }
+  // Text-only rows (the second pass) are parsed here, on the rare path that needs a value.
+  const parsed = value === undefined && text !== undefined ? JSON.parse(text) : value;
+  const record = { ...(parsed as Record<string, unknown>) };
+  for (const field of ADDED) delete record[field];
+  const json = JSON.stringify(record);
+  return `${json.slice(0, -1)}${json === '{}' ? '' : ','}${added}}`;
+}
+
+function addedFields(label: number, anomaly: boolean, reasons: number): string {
+  const names = reasonNames(reasons);
+  const list = names.length === 0 ? '[]' : `["${names.join('","')}"]`;
+  return `"label":${label},"anomaly":${anomaly},"anomaly_reasons":${list}`;
+}
+
+export async function clusterDay(
+  input: DayInput,
+  sinks: DaySinks,
+  options: ClusterOptions = {},
+  progress: (phase: DayPhase, rows: number) => void = () => {},
+): Promise<DaySummary> {
+  const distance = new Column();
+  const time = new Column();
+  const valid: number[] = [];
+  let rows = 0;
+
+  async function* firstPass(): AsyncGenerator<RejectedRow> {
+    for await (const checked of checkRows(parseRows(await input.open(), input.format))) {
+      rows += 1;
+      if (checked.ok) {
+        distance.push(checked.ride.ride_dist);
+        time.push(checked.ride.ride_time);
+        valid.push(checked.row);
+      } else {
+        yield {
+          row: checked.row,
+          reasons: checked.reasons,
+          ...(checked.value === undefined ? {} : { value: checked.value }),
+        };
+      }
+      if (rows % 100_000 === 0) progress('validating', rows);
+    }
+  }
+  await sinks.rejected(firstPass());
+  if (valid.length === 0) {
+    throw new InputError(
+      rows === 0
+        ? `${input.name} has no rows`
+        : `${input.name} has no valid rows (${rows} rows, all rejected)`,
+    );
+  }
+
+  progress('clustering', rows);
+  const {
+    labels,
+    anomaly,
+    reasons,
+    core: _core,
+    ...result
+  } = clusterRides(distance.view(), time.view(), options);
+
+  async function* secondPass(): AsyncGenerator<string> {
+    let next = 0;
+    let batch: string[] = [];
+    // Rows were validated in the first pass; JSON rows are passed on as text.
+    for await (const parsed of parseRows(await input.open(), input.format, { values: false })) {
+      if (parsed.row !== valid[next] || 'error' in parsed) continue;
+      const added = addedFields(
+        labels[next] as number,
+        anomaly[next] === 1,
+        reasons[next] as number,
+      );
+      batch.push(`${outputLine(parsed.value, parsed.text, added)}\n`);
+      next += 1;
+      if (batch.length === 2_000) {
+        yield batch.join('');
+        batch = [];
+        if (next % 100_000 === 0) progress('writing', next);
+      }
+    }
+    if (batch.length > 0) yield batch.join('');
+    if (next !== valid.length) {
+      throw new Error(
+        `${input.name} changed while it was being read: ${next} of ${valid.length} rides found again`,
+      );
+    }
+  }
+  await sinks.output(secondPass());
+  return { rows, valid: valid.length, rejected: rows - valid.length, result };
+}
