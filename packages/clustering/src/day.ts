@@ -68,12 +68,7 @@ class Column {
  * faster than parse-and-stringify); anything else is serialized.
  */
 function outputLine(value: unknown, text: string | undefined, added: string): string {
-  if (
-    text !== undefined &&
-    text.endsWith('}') &&
-    !/[\r\n]/.test(text) &&
-    !ADDED_PATTERN.test(text)
-  ) {
+  if (text?.endsWith('}') && !/[\r\n]/.test(text) && !ADDED_PATTERN.test(text)) {
     return `${text.slice(0, -1)},${added}}`;
   }
   // Text-only rows (the second pass) are parsed here, on the rare path that needs a value.

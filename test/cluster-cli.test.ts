@@ -1,0 +1,135 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PACKT, runEtml, tempDir } from './helpers.ts';
+
+function expectUsageError(result: { code: number | null; stderr: string }, fragment: string) {
+  expect(result.code).toBe(2);
+  expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  expect(result.stderr).toContain(fragment);
+}
+
+const readNdjson = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map(line => JSON.parse(line));
+
+describe('etml cluster (local: no Redis, no S3)', () => {
+  it("reproduces the book's scikit-learn labels from its CSV, in input order, with numeric ids", async () => {
+    const output = join(tempDir(), 'labels.jsonl');
+    const input = join(PACKT, 'taxi-rides-ch01.csv');
+    const result = await runEtml([
+      'cluster',
+      '--input',
+      input,
+      '--output',
+      output,
+      '--eps',
+      '0.3',
+      '--min-samples',
+      '10',
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('clustered 400 rides');
+    expect(result.stderr).toContain('min_samples 10 (explicit)');
+    const book: { ride_id: number; label: number }[] = JSON.parse(
+      readFileSync(join(PACKT, 'taxi-labels-ch01.json'), 'utf8'),
+    );
+    const records = readNdjson(output);
+    expect(records.map(r => r.label)).toEqual(book.map(r => r.label));
+    expect(records.map(r => Number(r.ride_id))).toEqual(book.map(r => r.ride_id));
+    expect(records[0]).toMatchObject({ anomaly: false, anomaly_reasons: [] });
+    expect(readFileSync(`${output}.rejected.jsonl`, 'utf8')).toBe('');
+  });
+
+  it('reads the seed JSON array, and the reference engine agrees with the fast one', async () => {
+    const dir = tempDir();
+    const input = join(PACKT, 'taxi-rides-20230524.json');
+    const fast = await runEtml(['cluster', '--input', input, '--output', join(dir, 'fast.jsonl')]);
+    const reference = await runEtml([
+      'cluster',
+      '--input',
+      input,
+      '--output',
+      join(dir, 'ref.jsonl'),
+      '--engine',
+      'density-clustering',
+    ]);
+    expect(fast.code).toBe(0);
+    expect(reference.code).toBe(0);
+    expect(readFileSync(join(dir, 'ref.jsonl'), 'utf8')).toBe(
+      readFileSync(join(dir, 'fast.jsonl'), 'utf8'),
+    );
+    const records = readNdjson(join(dir, 'fast.jsonl'));
+    const seed = JSON.parse(readFileSync(input, 'utf8'));
+    expect(records).toHaveLength(400);
+    expect(records.map(r => r.news)).toEqual(seed.map((r: { news: string }) => r.news));
+    expect(records.filter(r => r.anomaly).length).toBeGreaterThan(5);
+  });
+
+  it('quarantines bad rows with row numbers and reasons, and says how many', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'mixed.jsonl');
+    writeFileSync(
+      input,
+      [
+        '{"ride_id":1,"ride_dist":1,"ride_time":0.1}',
+        '{"ride_id":2,"ride_dist":"far","ride_time":0.1}',
+        '{"ride_id":3,"ride_dist":2,"ride_time":0.05}',
+      ].join('\n'),
+    );
+    const result = await runEtml(['cluster', '--input', input, '--output', join(dir, 'out.jsonl')]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('1 of 3 rows rejected');
+    expect(result.stderr).toContain('row 2: ride_dist must be a finite number ≥ 0 (km), got "far"');
+    expect(readNdjson(join(dir, 'out.jsonl')).map(r => r.ride_id)).toEqual([1, 3]);
+    expect(readNdjson(join(dir, 'out.jsonl.rejected.jsonl'))).toEqual([
+      {
+        row: 2,
+        reasons: ['ride_dist must be a finite number ≥ 0 (km), got "far"'],
+        value: { ride_id: 2, ride_dist: 'far', ride_time: 0.1 },
+      },
+    ]);
+  });
+
+  it.each([
+    [['--eps', '0'], '--eps must be a number > 0, got "0"'],
+    [['--eps=-1'], '--eps must be a number > 0, got "-1"'],
+    [['--eps', 'abc'], '--eps must be a number > 0, got "abc"'],
+    [['--min-samples', '0'], '--min-samples must be a whole number from 1'],
+    [['--min-samples', '2.5'], '--min-samples must be a whole number from 1'],
+    [['--engine', 'sklearn'], '--engine must be one of fast, density-clustering, got "sklearn"'],
+  ])('refuses %j with one line and exit 2', async (flags, message) => {
+    const dir = tempDir();
+    const result = await runEtml([
+      'cluster',
+      '--input',
+      join(PACKT, 'taxi-rides-ch01.csv'),
+      '--output',
+      join(dir, 'o.jsonl'),
+      ...flags,
+    ]);
+    expectUsageError(result, message);
+  });
+
+  it('refuses a missing file, an unknown format and a file with no valid rows', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'o.jsonl');
+    expectUsageError(
+      await runEtml(['cluster', '--input', join(dir, 'nope.csv'), '--output', out]),
+      'does not exist',
+    );
+    writeFileSync(join(dir, 'rides.parquet'), Buffer.from('PAR1\u0000\u0015\u0004binary'));
+    expectUsageError(
+      await runEtml(['cluster', '--input', join(dir, 'rides.parquet'), '--output', out]),
+      'unknown format',
+    );
+    writeFileSync(join(dir, 'bad.csv'), 'ride_id,ride_dist,ride_time\n1,-1,0.1\n');
+    expectUsageError(
+      await runEtml(['cluster', '--input', join(dir, 'bad.csv'), '--output', out]),
+      'has no valid rows',
+    );
+  });
+});
