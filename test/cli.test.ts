@@ -1,22 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createObjectStore } from '@etml/storage';
 import { type S3Target, test } from '@etml/testing';
 import { describe, expect } from 'vitest';
-import { PACKT, runEtml, s3Env, tempDir } from './helpers.ts';
+import { PACKT, runEtml, s3Env, storeOf, tempDir } from './helpers.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-function storeOf(s3: S3Target) {
-  return createObjectStore({
-    bucket: s3.bucket,
-    prefix: '',
-    endpoint: s3.endpoint,
-    region: s3.region,
-    credentials: s3.credentials,
-  });
-}
 
 async function rawKeys(s3: S3Target, date: string): Promise<string[]> {
   const found: string[] = [];

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createObjectStore, type ObjectStore } from '@etml/storage';
 import type { S3Target } from '@etml/testing';
 import { onTestFinished } from 'vitest';
 
@@ -52,4 +53,15 @@ export function s3Env(s3: S3Target): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
     ETML_DATA_DIR: tempDir('etml-data-'),
   };
+}
+
+/** An ObjectStore on a test's bucket, with no prefix. */
+export function storeOf(s3: S3Target): ObjectStore {
+  return createObjectStore({
+    bucket: s3.bucket,
+    prefix: '',
+    endpoint: s3.endpoint,
+    region: s3.region,
+    credentials: s3.credentials,
+  });
 }

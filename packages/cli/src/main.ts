@@ -1,5 +1,5 @@
 import { EtmlError, InputError } from '@etml/domain';
-import { UsageError } from './args.ts';
+import { parseFlags, UsageError } from './args.ts';
 import type { Command } from './command.ts';
 import { CLUSTER_USAGE, clusterCommand } from './commands/cluster.ts';
 import { DEMO_USAGE, demoCommand } from './commands/demo.ts';
@@ -12,6 +12,14 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
   simulate: { usage: SIMULATE_USAGE, run: simulateCommand },
   upload: { usage: UPLOAD_USAGE, run: uploadCommand },
   cluster: { usage: CLUSTER_USAGE, run: clusterCommand },
+  'cluster-worker': {
+    usage: 'etml cluster-worker   (runs until SIGTERM; env: see README)',
+    run: async args => {
+      parseFlags('cluster-worker', args, {});
+      const { start } = await import('@etml/cluster-worker');
+      await start();
+    },
+  },
   demo: { usage: DEMO_USAGE, run: demoCommand },
   setup: { usage: SETUP_USAGE, run: setupCommand },
   embedded: { usage: EMBEDDED_USAGE, run: embeddedCommand },

@@ -1,9 +1,9 @@
 import { join, relative } from 'node:path';
 import { addDays, keys, rideDateInZone } from '@etml/domain';
+import { connectRedis, connectStore } from '@etml/runtime';
 import { Redis } from 'ioredis';
 import { dateFlag, intFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
-import { connectRedis, connectStore } from '../context.ts';
 import { DEFAULT_RIDES, simulateToStore } from './simulate.ts';
 
 export const DEMO_USAGE = 'etml demo [--date YYYY-MM-DD] [--rides N]';

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { embeddedStatus, ensureRedisServerBinary, stopEmbedded } from '@etml/embedded';
+import { connectRedis, connectStore } from '@etml/runtime';
 import { parseFlags, UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
-import { connectRedis, connectStore } from '../context.ts';
 
 export const SETUP_USAGE = 'etml setup';
 export const EMBEDDED_USAGE = 'etml embedded up|down|status';

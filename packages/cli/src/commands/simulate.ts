@@ -1,9 +1,9 @@
 import { keys, type RideDate } from '@etml/domain';
+import { type Connected, connectStore } from '@etml/runtime';
 import { INJECTED_ANOMALIES, MAX_RIDES, type SimulatedRide, simulateRides } from '@etml/simulate';
 import { ndjsonChunks, type ObjectStore } from '@etml/storage';
 import { dateFlag, intFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
-import { type Connected, connectStore } from '../context.ts';
 import { checkOutputPath, writeChunks } from '../output.ts';
 import { formatBytes, putRawRides } from '../raw.ts';
 

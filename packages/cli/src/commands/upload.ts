@@ -2,9 +2,9 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { InputError, keys } from '@etml/domain';
 import { checkRows, describeRejection, detectFormat, parseRows, summarizeRows } from '@etml/ingest';
+import { connectStore } from '@etml/runtime';
 import { dateFlag, parseFlags, requireFlag } from '../args.ts';
 import type { Command } from '../command.ts';
-import { connectStore } from '../context.ts';
 import { formatBytes, putRawRides } from '../raw.ts';
 
 export const UPLOAD_USAGE = 'etml upload --date YYYY-MM-DD --file FILE (JSON array, NDJSON or CSV)';

@@ -1,6 +1,6 @@
 import { ensureEmbeddedRedis, ensureEmbeddedS3, S3RVER_CREDENTIALS } from '@etml/embedded';
 import { createObjectStore, type ObjectStore } from '@etml/storage';
-import { type CliEnv, EMBEDDED_BUCKET } from './env.ts';
+import { EMBEDDED_BUCKET, type Infra } from './infra.ts';
 
 export interface Connected<T> {
   value: T;
@@ -25,7 +25,7 @@ export function redactUrl(url: string): string {
 }
 
 /** The configured S3 store, or the embedded S3-API server when S3_ENDPOINT and S3_BUCKET are unset. */
-export async function connectStore(env: CliEnv): Promise<Connected<ObjectStore>> {
+export async function connectStore(env: Infra): Promise<Connected<ObjectStore>> {
   if (env.s3) {
     const store = createObjectStore(env.s3);
     return {
@@ -51,7 +51,7 @@ export async function connectStore(env: CliEnv): Promise<Connected<ObjectStore>>
 }
 
 /** The configured Redis URL, or the embedded redis-server's when REDIS_URL is unset. */
-export async function connectRedis(env: CliEnv): Promise<Connected<string>> {
+export async function connectRedis(env: Infra): Promise<Connected<string>> {
   if (env.redisUrl) return { value: env.redisUrl, description: redactUrl(env.redisUrl) };
   const server = await ensureEmbeddedRedis(env.dataDir, { install: true });
   const verb = server.started ? 'started' : 'running';

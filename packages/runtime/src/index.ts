@@ -1,0 +1,4 @@
+export { type Connected, connectRedis, connectStore, redactUrl } from './connect.ts';
+export { EMBEDDED_BUCKET, type Infra, infraEnv, infraFrom, PROJECT_ROOT } from './infra.ts';
+export { createLogger, type Logger } from './log.ts';
+export { onShutdown } from './shutdown.ts';

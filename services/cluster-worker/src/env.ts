@@ -1,0 +1,28 @@
+import { type EnvSource, envInt, envNumber, parseEnv } from '@etml/config';
+import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
+
+const shape = {
+  ...infraEnv,
+  DBSCAN_EPS: envNumber({ min: 0, exclusiveMin: true }).optional(),
+  DBSCAN_MIN_SAMPLES: envInt({ min: 1 }).optional(),
+  RAW_WAIT_MINUTES: envInt({ min: 0, max: 7 * 24 * 60 }).default(360),
+};
+
+export interface ClusterWorkerEnv {
+  infra: Infra;
+  eps: number | undefined;
+  minSamples: number | undefined;
+  /** How long a day's raw input may be late before the job fails. */
+  rawWaitMs: number;
+}
+
+/** The cluster-worker's configuration; the only place it reads the environment. */
+export function loadEnv(source: EnvSource = process.env): ClusterWorkerEnv {
+  const env = parseEnv(shape, source);
+  return {
+    infra: infraFrom(env),
+    eps: env.DBSCAN_EPS,
+    minSamples: env.DBSCAN_MIN_SAMPLES,
+    rawWaitMs: env.RAW_WAIT_MINUTES * 60_000,
+  };
+}

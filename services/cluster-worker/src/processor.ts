@@ -1,0 +1,139 @@
+import { type ClusterOptions, clusterDay, type DayPhase, type RejectedRow } from '@etml/clustering';
+import { InputError, keys, RAW_FORMATS, type RawFormat, type RideDate } from '@etml/domain';
+import { ClusterDayPayload } from '@etml/queues';
+import type { Logger } from '@etml/runtime';
+import type { ObjectStore } from '@etml/storage';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+
+export interface ClusterProcessorDeps {
+  store: ObjectStore;
+  cluster: Pick<ClusterOptions, 'eps' | 'minSamples'>;
+  /** How long after the job was created a missing raw input is waited for. */
+  rawWaitMs: number;
+  log: Logger;
+}
+
+export interface ClusterDayResult {
+  date: RideDate;
+  input: string;
+  rows: number;
+  valid: number;
+  rejected: number;
+  clusters: number;
+  noise: number;
+  anomalies: number;
+  params: { eps: number; minSamples: number; source: 'default' | 'explicit' };
+  outputs: { clustered: string; rejected: string };
+}
+
+const FIRST_RECHECK_MS = 60_000;
+const LONGEST_RECHECK_MS = 30 * 60_000;
+
+/** The day's raw input: exactly one of raw/date=D/rides.{json,jsonl,csv}. */
+async function findRawInput(
+  store: ObjectStore,
+  date: RideDate,
+): Promise<{ key: string; format: RawFormat } | undefined> {
+  const found: { key: string; format: RawFormat }[] = [];
+  for (const format of RAW_FORMATS) {
+    const key = keys.raw(date, format);
+    if (await store.exists(key)) found.push({ key, format });
+  }
+  if (found.length > 1) {
+    throw new UnrecoverableError(
+      `raw/date=${date}/ holds ${found.length} inputs (${found.map(f => store.uri(f.key)).join(', ')}); keep exactly one`,
+    );
+  }
+  return found[0];
+}
+
+/**
+ * cluster-D: reads the day's raw rides from S3, quarantines invalid rows in
+ * rejected/date=D/rows.jsonl, and writes every valid ride with its labels to
+ * clustered/date=D/rides.jsonl, in input order. The same input always gives the same bytes, and
+ * each object appears whole or not at all (a multipart upload completes atomically), so a killed
+ * run is repaired by running it again.
+ */
+export function clusterProcessor(deps: ClusterProcessorDeps) {
+  return async (job: Job<unknown, ClusterDayResult>, token?: string): Promise<ClusterDayResult> => {
+    const parsed = ClusterDayPayload.safeParse(job.data);
+    if (!parsed.success) {
+      throw new UnrecoverableError(
+        `bad payload ${JSON.stringify(job.data)}: ${parsed.error.message}`,
+      );
+    }
+    const { date } = parsed.data;
+    const { store } = deps;
+
+    const raw = await findRawInput(store, date);
+    if (!raw) {
+      const waited = Date.now() - job.timestamp;
+      const where = `${store.uri(keys.rawPrefix(date))}rides.{${RAW_FORMATS.join(',')}}`;
+      if (waited >= deps.rawWaitMs) {
+        throw new UnrecoverableError(
+          `no raw input for ${date} after waiting ${Math.round(waited / 60_000)} min: nothing at ${where}`,
+        );
+      }
+      // Late data is normal: check again with growing gaps, within the window. A delayed job
+      // uses no attempt.
+      const gap = Math.min(
+        FIRST_RECHECK_MS * 2 ** Math.max(0, job.attemptsStarted - 1),
+        LONGEST_RECHECK_MS,
+        deps.rawWaitMs - waited,
+      );
+      await job.log(`no raw input yet at ${where}; checking again in ${Math.ceil(gap / 1000)}s`);
+      await job.moveToDelayed(Date.now() + gap, token);
+      throw new DelayedError();
+    }
+
+    const input = store.uri(raw.key);
+    await job.log(`reading ${input} (${raw.format})`);
+    // The second pass must read the very version the first pass validated.
+    let etag: string | undefined;
+    const open = async () => {
+      const handle = await store.openRead(raw.key, { ifMatch: etag });
+      etag ??= handle.etag;
+      return handle.body;
+    };
+    const progress = (phase: DayPhase, rows: number) => {
+      job.updateProgress({ phase, rows }).catch(() => {});
+    };
+    try {
+      const summary = await clusterDay(
+        { format: raw.format, name: input, open },
+        {
+          rejected: (rows: AsyncIterable<RejectedRow>) =>
+            store.writeNdjson(keys.rejected(date), rows),
+          output: chunks => store.putStream(keys.clustered(date), chunks, 'application/x-ndjson'),
+        },
+        deps.cluster,
+        progress,
+      );
+      const { counts, params } = summary.result;
+      await job.log(
+        `clustered ${summary.valid} rides (${summary.rejected} rejected): ${counts.clusters} clusters, ` +
+          `${counts.noise} noise, ${counts.anomalies} anomalies; eps ${params.eps}, min_samples ${params.minSamples} (${params.source})`,
+      );
+      await job.updateProgress({ phase: 'done', rows: summary.rows });
+      return {
+        date,
+        input,
+        rows: summary.rows,
+        valid: summary.valid,
+        rejected: summary.rejected,
+        clusters: counts.clusters,
+        noise: counts.noise,
+        anomalies: counts.anomalies,
+        params: { eps: params.eps, minSamples: params.minSamples, source: params.source },
+        outputs: {
+          clustered: store.uri(keys.clustered(date)),
+          rejected: store.uri(keys.rejected(date)),
+        },
+      };
+    } catch (error) {
+      // Bad input does not get better with retries.
+      if (error instanceof InputError) throw new UnrecoverableError(error.message);
+      throw error;
+    }
+  };
+}

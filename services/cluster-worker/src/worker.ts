@@ -1,0 +1,39 @@
+import { createWorker, QUEUES, workerConnection } from '@etml/queues';
+import type { Logger } from '@etml/runtime';
+import type { WorkerOptions } from 'bullmq';
+import { type ClusterDayResult, type ClusterProcessorDeps, clusterProcessor } from './processor.ts';
+
+export interface ClusterWorkerOptions extends ClusterProcessorDeps {
+  redisUrl: string;
+  log: Logger;
+  /** Overrides for tests: lock and stall timings. */
+  worker?: Partial<Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'concurrency'>>;
+}
+
+/**
+ * The cluster worker. One job at a time per process: clustering is CPU work, so more throughput
+ * comes from more processes. Parsing streams with awaits between chunks and DBSCAN itself takes
+ * well under a second on a million rides, so the lock keeps being renewed in-process; the
+ * stalled-job test in test/ holds it to that.
+ */
+export function createClusterWorker(options: ClusterWorkerOptions) {
+  const connection = workerConnection(options.redisUrl);
+  const worker = createWorker<unknown, ClusterDayResult>(
+    QUEUES.cluster,
+    clusterProcessor(options),
+    {
+      connection,
+      log: options.log,
+      concurrency: 1,
+      maxStartedAttempts: 1_000,
+      ...options.worker,
+    },
+  );
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      connection.disconnect();
+    },
+  };
+}

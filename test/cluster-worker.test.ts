@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ClusterDayResult, createClusterWorker } from '@etml/cluster-worker';
+import { keys, parseRideDate } from '@etml/domain';
+import { enqueueClusterDay, JOBS, producerConnection, QUEUES } from '@etml/queues';
+import { createLogger } from '@etml/runtime';
+import type { ObjectStore } from '@etml/storage';
+import { type RedisTarget, test } from '@etml/testing';
+import { type Job, Queue, QueueEvents } from 'bullmq';
+import { describe, expect, onTestFinished } from 'vitest';
+import { PACKT, runEtml, storeOf, tempDir } from './helpers.ts';
+
+const date = parseRideDate('2023-05-24');
+const quiet = createLogger('cluster-worker', () => {});
+
+async function pipeline(redis: RedisTarget, store: ObjectStore, rawWaitMs = 60_000) {
+  const connection = await producerConnection(redis.url);
+  const queue = new Queue(QUEUES.cluster, { connection });
+  const events = new QueueEvents(QUEUES.cluster, { connection: { url: redis.url } });
+  await events.waitUntilReady();
+  const worker = createClusterWorker({
+    redisUrl: redis.url,
+    store,
+    cluster: {},
+    rawWaitMs,
+    log: quiet,
+  });
+  onTestFinished(async () => {
+    await worker.close();
+    await events.close();
+    await queue.close();
+    connection.disconnect();
+  });
+  return { queue, events, worker };
+}
+
+async function finished(
+  job: Job,
+  events: QueueEvents,
+  timeoutMs = 60_000,
+): Promise<ClusterDayResult> {
+  return (await job.waitUntilFinished(events, timeoutMs)) as ClusterDayResult;
+}
+
+describe('cluster-worker', () => {
+  test('clusters raw/date=D into clustered/ and rejected/, with the same bytes as etml cluster', async ({
+    redis,
+    s3,
+  }) => {
+    const store = storeOf(s3);
+    const raw = join(PACKT, 'taxi-rides-20230524.json');
+    const bytes = readFileSync(raw, 'utf8');
+    // Two bad rows appended to the seed's 400.
+    const withBad = `${bytes.trimEnd().slice(0, -1)},{"ride_id":"x1","ride_dist":-2,"ride_time":0.1},{"ride_id":"x2","ride_time":0.3}]`;
+    await store.putBytes(keys.raw(date, 'json'), withBad, 'application/json');
+    const { queue, events } = await pipeline(redis, store);
+
+    const first = await enqueueClusterDay(queue, date);
+    expect(first).toMatchObject({ jobId: 'cluster-2023-05-24', added: true });
+    expect(await enqueueClusterDay(queue, date)).toMatchObject({
+      jobId: 'cluster-2023-05-24',
+      added: false,
+    });
+    const job = (await queue.getJob(first.jobId)) as Job;
+    const result = await finished(job, events);
+
+    expect(result).toMatchObject({ date: '2023-05-24', rows: 402, valid: 400, rejected: 2 });
+    expect(result.params.source).toBe('default');
+    const clustered = (await store.getBytes(keys.clustered(date))).toString('utf8');
+    const rejected = (await store.getBytes(keys.rejected(date)))
+      .toString('utf8')
+      .trimEnd()
+      .split('\n')
+      .map(l => JSON.parse(l));
+    expect(rejected.map(r => [r.row, r.reasons[0]])).toEqual([
+      [401, 'ride_dist must be a finite number ≥ 0 (km), got -2'],
+      [402, 'ride_dist is missing'],
+    ]);
+
+    // The local command on the same bytes writes the very same output.
+    const dir = tempDir();
+    const local = join(dir, 'raw.json');
+    const out = join(dir, 'out.jsonl');
+    await import('node:fs').then(fs => fs.writeFileSync(local, withBad));
+    expect((await runEtml(['cluster', '--input', local, '--output', out])).code).toBe(0);
+    expect(clustered).toBe(readFileSync(out, 'utf8'));
+
+    const fresh = (await queue.getJob(first.jobId)) as Job;
+    expect(fresh.progress).toEqual({ phase: 'done', rows: 402 });
+    const { logs } = await queue.getJobLogs(first.jobId);
+    expect(logs.join('\n')).toContain('clustered 400 rides (2 rejected)');
+  });
+
+  test('waits for late raw data, then clusters it when it arrives', async ({ redis, s3 }) => {
+    const store = storeOf(s3);
+    const { queue, events } = await pipeline(redis, store, 20_000);
+    const { jobId } = await enqueueClusterDay(queue, date);
+    const job = (await queue.getJob(jobId)) as Job;
+    // Seen missing once, the job is put back as delayed; it has used no attempt.
+    await expect.poll(async () => job.getState(), { timeout: 10_000 }).toBe('delayed');
+    const { logs } = await queue.getJobLogs(jobId);
+    expect(logs[0]).toContain('no raw input yet');
+    await store.putBytes(
+      keys.raw(date, 'csv'),
+      readFileSync(join(PACKT, 'taxi-rides-ch01.csv')),
+      'text/csv',
+    );
+    await (await queue.getJob(jobId))?.promote();
+    const result = await finished(job, events);
+    expect(result.valid).toBe(400);
+    expect((await queue.getJob(jobId))?.attemptsMade).toBe(1);
+  });
+
+  test('fails with a clear reason when the raw data never comes', async ({ redis, s3 }) => {
+    const { queue, events } = await pipeline(redis, storeOf(s3), 0);
+    const { jobId } = await enqueueClusterDay(queue, date);
+    const job = (await queue.getJob(jobId)) as Job;
+    await expect(finished(job, events)).rejects.toThrow(
+      `no raw input for 2023-05-24 after waiting 0 min: nothing at s3://${s3.bucket}/raw/date=2023-05-24/rides.{json,jsonl,csv}`,
+    );
+    // Unrecoverable: no retries were spent on it.
+    expect((await queue.getJob(jobId))?.attemptsMade).toBe(1);
+  });
+
+  test('fails at once, naming the file, when no row is valid', async ({ redis, s3 }) => {
+    const store = storeOf(s3);
+    await store.putBytes(
+      keys.raw(date, 'jsonl'),
+      '{"ride_id":1}\n{"ride_id":2,"ride_dist":-1,"ride_time":1}\n',
+      'application/x-ndjson',
+    );
+    const { queue, events } = await pipeline(redis, store);
+    const { jobId } = await enqueueClusterDay(queue, date);
+    await expect(finished((await queue.getJob(jobId)) as Job, events)).rejects.toThrow(
+      `s3://${s3.bucket}/raw/date=2023-05-24/rides.jsonl has no valid rows (2 rows, all rejected)`,
+    );
+    const failed = await queue.getJob(jobId);
+    expect(failed?.attemptsMade).toBe(1);
+    expect(failed?.opts.attempts).toBe(JOBS.clusterDay.options.attempts);
+  });
+});
