@@ -192,6 +192,28 @@ describe('etml simulate --output', () => {
   });
 });
 
+describe('etml demo', () => {
+  test('simulates a day and runs it through the cluster queue into clustered/ and rejected/', async ({
+    redis,
+    s3,
+  }) => {
+    const env = { ...s3Env(s3), REDIS_URL: redis.url };
+    const result = await runEtml(['demo', '--date', '2025-07-30', '--rides', '2000'], env);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('cluster-2025-07-30: 2000 rides');
+    expect(result.stdout).toContain(`s3://${s3.bucket}/clustered/date=2025-07-30/rides.jsonl`);
+    const lines = (await storeOf(s3).getBytes('clustered/date=2025-07-30/rides.jsonl'))
+      .toString()
+      .trimEnd()
+      .split('\n');
+    expect(lines).toHaveLength(2000);
+    // A second demo of the same date runs the job again instead of finding it done.
+    const again = await runEtml(['demo', '--date', '2025-07-30', '--rides', '2000'], env);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('cluster-2025-07-30: 2000 rides');
+  });
+});
+
 describe('etml errors', () => {
   test('an unreachable S3 is one line naming the operation and the endpoint', async ({ s3 }) => {
     const env = { ...s3Env(s3), S3_ENDPOINT: 'http://127.0.0.1:9' };

@@ -99,15 +99,21 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
   },
   {
     name: 'DBSCAN_EPS',
-    default: 'chosen per day',
-    description: 'DBSCAN eps on standardized distance and time.',
-    pending: 'clustering',
+    default: 'volume-aware',
+    description:
+      "DBSCAN eps on standardized distance and time. Unset: chosen from the day's ride count (see Clustering).",
   },
   {
     name: 'DBSCAN_MIN_SAMPLES',
-    default: 'chosen per day',
-    description: 'DBSCAN min_samples, the point itself included.',
-    pending: 'clustering',
+    default: 'volume-aware',
+    description:
+      "DBSCAN min_samples, the point itself included. With both set, labels are scikit-learn's.",
+  },
+  {
+    name: 'RAW_WAIT_MINUTES',
+    default: '`360`',
+    description:
+      'How long cluster-D waits for a late raw input, checking again 1, 2, 4… up to 30 minutes apart, before it fails.',
   },
   {
     name: 'BOARD_PORT',

@@ -1,6 +1,10 @@
 import { join, relative } from 'node:path';
-import { addDays, keys, rideDateInZone } from '@etml/domain';
-import { connectRedis, connectStore } from '@etml/runtime';
+import { type ClusterDayResult, createClusterWorker } from '@etml/cluster-worker';
+import { addDays, keys, type RideDate, rideDateInZone } from '@etml/domain';
+import { enqueueClusterDay, producerConnection, QUEUES } from '@etml/queues';
+import { connectRedis, connectStore, createLogger } from '@etml/runtime';
+import type { ObjectStore } from '@etml/storage';
+import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { dateFlag, intFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
@@ -10,7 +14,6 @@ export const DEMO_USAGE = 'etml demo [--date YYYY-MM-DD] [--rides N]';
 
 /** Steps of the pipeline that this version does not have yet, in order. */
 const NOT_YET_BUILT = [
-  'cluster-worker: DBSCAN labels and anomaly reasons -> clustered/date=D/rides.jsonl',
   'summarize-worker: one LLM summary per anomalous ride, under a global rate limit',
   'load step: output/date=D/rides.jsonl, rides.parquet, report.html and _manifest.json',
   'scheduler and Bull Board',
@@ -33,6 +36,42 @@ async function evictionPolicy(url: string): Promise<string> {
     return /maxmemory_policy:(\S+)/.exec(info)?.[1] ?? 'unknown';
   } finally {
     client.disconnect();
+  }
+}
+
+/**
+ * Runs cluster-D through the real queue: a cluster-worker in this process takes the job from
+ * Redis, reads S3 and writes clustered/ and rejected/, exactly as the service does.
+ */
+async function runClusterStep(
+  redisUrl: string,
+  store: ObjectStore,
+  date: RideDate,
+): Promise<ClusterDayResult> {
+  const connection = await producerConnection(redisUrl);
+  const queue = new Queue(QUEUES.cluster, { connection });
+  const events = new QueueEvents(QUEUES.cluster, { connection: { url: redisUrl } });
+  const worker = createClusterWorker({
+    redisUrl,
+    store,
+    cluster: {},
+    rawWaitMs: 0,
+    log: createLogger('cluster-worker', () => {}),
+  });
+  try {
+    await events.waitUntilReady();
+    const { jobId } = await enqueueClusterDay(queue, date);
+    const job = await queue.getJob(jobId);
+    if (!job) throw new Error(`${jobId} vanished from the queue`);
+    // A job left from an earlier demo of the same date is run again, so the demo always works.
+    if (['completed', 'failed'].includes(await job.getState()))
+      await job.retry((await job.getState()) as 'completed' | 'failed');
+    return (await job.waitUntilFinished(events, 120_000)) as ClusterDayResult;
+  } finally {
+    await worker.close();
+    await events.close();
+    await queue.close();
+    connection.disconnect();
   }
 }
 
@@ -61,21 +100,40 @@ export const demoCommand: Command = async (args, getEnv) => {
   const store = await connectStore(env);
   process.stderr.write(`s3:    ${store.description}\n`);
   process.stderr.write(`${await simulateToStore({ date, rides, seed: 42 }, store)}\n`);
+  const clustered = await runClusterStep(redis.value, store.value, date);
+  process.stderr.write(
+    `cluster-${date}: ${clustered.valid} rides, ${clustered.clusters} clusters, ${clustered.noise} noise, ` +
+      `${clustered.anomalies} anomalies (eps ${clustered.params.eps.toPrecision(3)}, min_samples ${clustered.params.minSamples})\n`,
+  );
 
   const lines = ['', `Demo for ride date ${date}:`];
-  for await (const item of store.value.list(keys.rawPrefix(date))) {
-    lines.push(`  raw input: ${store.value.uri(item.key)} (${item.size} bytes)`);
-    if (store.embeddedDir) {
-      // s3rver keeps each object as a plain file beside its metadata.
-      const file = join(
-        store.embeddedDir,
-        store.value.bucket,
-        `${store.value.prefix}${item.key}._S3rver_object`,
-      );
-      lines.push(`             on disk: ${relative(process.cwd(), file)}`);
-    }
+  const written = [];
+  for (const prefix of [
+    keys.rawPrefix(date),
+    `clustered/date=${date}/`,
+    `rejected/date=${date}/`,
+  ]) {
+    for await (const item of store.value.list(prefix)) written.push(item);
   }
+  // s3rver keeps each object as a plain file beside its metadata.
+  const onDisk = (key: string) =>
+    store.embeddedDir
+      ? relative(
+          process.cwd(),
+          join(store.embeddedDir, store.value.bucket, `${store.value.prefix}${key}._S3rver_object`),
+        )
+      : undefined;
+  for (const item of written) {
+    lines.push(`  ${store.value.uri(item.key)} (${item.size} bytes)`);
+    const file = onDisk(item.key);
+    if (file) lines.push(`      on disk: ${file}`);
+  }
+  const clusteredFile = onDisk(keys.clustered(date));
   lines.push(
+    '  The anomalous rides, with their reasons:',
+    clusteredFile
+      ? `    grep '"anomaly":true' ${clusteredFile} | head -3`
+      : `    aws s3 cp ${store.value.uri(keys.clustered(date))} - | grep '"anomaly":true' | head -3`,
     '  Not built yet in this version, so not run:',
     ...NOT_YET_BUILT.map(step => `    - ${step}`),
     '',
