@@ -132,7 +132,7 @@ describe('cluster-worker', () => {
     const { queue, events } = await pipeline(redis, store);
     const { jobId } = await enqueueClusterDay(queue, date);
     await expect(finished((await queue.getJob(jobId)) as Job, events)).rejects.toThrow(
-      `s3://${s3.bucket}/raw/date=2023-05-24/rides.jsonl has no valid rows (2 rows, all rejected)`,
+      `s3://${s3.bucket}/raw/date=2023-05-24/rides.jsonl has no valid rows (2 rows, all rejected; row 1: ride_dist is missing; ride_time is missing)`,
     );
     const failed = await queue.getJob(jobId);
     expect(failed?.attemptsMade).toBe(1);

@@ -104,7 +104,7 @@ describe('clusterDay', () => {
     const failing = run('{"ride_id":1}\n', 'jsonl');
     await expect(failing).rejects.toThrow(InputError);
     await expect(run('{"ride_id":1}\n', 'jsonl')).rejects.toThrow(
-      'day.input has no valid rows (1 rows, all rejected)',
+      'day.input has no valid rows (1 rows, all rejected; row 1: ride_dist is missing; ride_time is missing)',
     );
   });
 

@@ -95,6 +95,7 @@ export async function clusterDay(
   const time = new Column();
   const valid: number[] = [];
   let rows = 0;
+  let firstRejection: RejectedRow | undefined;
 
   async function* firstPass(): AsyncGenerator<RejectedRow> {
     for await (const checked of checkRows(parseRows(await input.open(), input.format))) {
@@ -104,6 +105,7 @@ export async function clusterDay(
         time.push(checked.ride.ride_time);
         valid.push(checked.row);
       } else {
+        firstRejection ??= { row: checked.row, reasons: checked.reasons };
         yield {
           row: checked.row,
           reasons: checked.reasons,
@@ -118,7 +120,7 @@ export async function clusterDay(
     throw new InputError(
       rows === 0
         ? `${input.name} has no rows`
-        : `${input.name} has no valid rows (${rows} rows, all rejected)`,
+        : `${input.name} has no valid rows (${rows} rows, all rejected; row ${firstRejection?.row}: ${firstRejection?.reasons.join('; ')})`,
     );
   }
 

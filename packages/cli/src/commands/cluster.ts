@@ -1,11 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { access, constants, open, stat } from 'node:fs/promises';
 import { clusterDay, ENGINES, type Engine, type RejectedRow } from '@etml/clustering';
-import { InputError } from '@etml/domain';
-import { detectFormat } from '@etml/ingest';
 import { ndjsonChunks } from '@etml/storage';
 import { intFlag, parseFlags, requireFlag, UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
+import { inFile, inputFileFormat } from '../input-file.ts';
 import { checkOutputPath, writeChunks } from '../output.ts';
 
 export const CLUSTER_USAGE =
@@ -30,27 +28,6 @@ function engineFlag(value: string | undefined): Engine {
     );
   }
   return value as Engine;
-}
-
-async function readableFile(path: string): Promise<void> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info) throw new InputError(`cluster: --input ${JSON.stringify(path)} does not exist`);
-  if (!info.isFile())
-    throw new InputError(`cluster: --input ${JSON.stringify(path)} is not a file`);
-  await access(path, constants.R_OK).catch(() => {
-    throw new InputError(`cluster: --input ${JSON.stringify(path)} is not readable`);
-  });
-}
-
-async function head(path: string): Promise<string> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(4_096);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8');
-  } finally {
-    await handle.close();
-  }
 }
 
 /**
@@ -78,13 +55,7 @@ export const clusterCommand: Command = async args => {
   const rejectedPath = flags.rejected ?? (output === '-' ? undefined : `${output}.rejected.jsonl`);
   checkOutputPath('output', output);
   if (rejectedPath !== undefined) checkOutputPath('rejected', rejectedPath);
-  await readableFile(input);
-  let format: ReturnType<typeof detectFormat>;
-  try {
-    format = detectFormat(await head(input));
-  } catch (error) {
-    throw new InputError(`cluster: ${input}: ${(error as Error).message}`);
-  }
+  const format = await inputFileFormat('cluster', 'input', input);
 
   const examples: RejectedRow[] = [];
   const summary = await clusterDay(
@@ -103,9 +74,7 @@ export const clusterCommand: Command = async args => {
       output: chunks => writeChunks(output, chunks),
     },
     { eps, minSamples, engine },
-  ).catch((error: Error) => {
-    throw error instanceof InputError ? new InputError(`cluster: ${error.message}`) : error;
-  });
+  ).catch(inFile('cluster', input));
 
   const { counts, params } = summary.result;
   process.stderr.write(

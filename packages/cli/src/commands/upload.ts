@@ -1,24 +1,13 @@
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
 import { InputError, keys } from '@etml/domain';
-import { checkRows, describeRejection, detectFormat, parseRows, summarizeRows } from '@etml/ingest';
+import { checkRows, describeRejection, parseRows, summarizeRows } from '@etml/ingest';
 import { connectStore } from '@etml/runtime';
 import { dateFlag, parseFlags, requireFlag } from '../args.ts';
 import type { Command } from '../command.ts';
+import { inFile, inputFileFormat } from '../input-file.ts';
 import { formatBytes, putRawRides } from '../raw.ts';
 
 export const UPLOAD_USAGE = 'etml upload --date YYYY-MM-DD --file FILE (JSON array, NDJSON or CSV)';
-
-async function readHead(file: string): Promise<string> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(4_096);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8');
-  } finally {
-    await handle.close();
-  }
-}
 
 /**
  * Validates the whole file before anything is uploaded. Invalid rows do not stop the upload:
@@ -29,19 +18,9 @@ export const uploadCommand: Command = async (args, env) => {
   const flags = parseFlags('upload', args, { date: { type: 'string' }, file: { type: 'string' } });
   const date = dateFlag('upload', 'date', flags.date);
   const file = requireFlag('upload', 'file', flags.file);
-  const info = await stat(file).catch(() => undefined);
-  if (!info) throw new InputError(`upload: file ${JSON.stringify(file)} does not exist`);
-  if (!info.isFile()) throw new InputError(`upload: ${JSON.stringify(file)} is not a file`);
-  let format: ReturnType<typeof detectFormat>;
-  try {
-    format = detectFormat(await readHead(file));
-  } catch (error) {
-    throw new InputError(`upload: ${file}: ${(error as Error).message}`);
-  }
+  const format = await inputFileFormat('upload', 'file', file);
   const summary = await summarizeRows(checkRows(parseRows(createReadStream(file), format))).catch(
-    (error: Error) => {
-      throw new InputError(`upload: ${file}: ${error.message}`);
-    },
+    inFile('upload', file),
   );
   if (summary.valid === 0) {
     const first = summary.examples[0];
