@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ClusterDayResult, createClusterWorker } from '@etml/cluster-worker';
@@ -8,7 +9,7 @@ import type { ObjectStore } from '@etml/storage';
 import { type RedisTarget, test } from '@etml/testing';
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import { describe, expect, onTestFinished } from 'vitest';
-import { PACKT, runEtml, storeOf, tempDir } from './helpers.ts';
+import { PACKT, ROOT, runEtml, s3Env, storeOf, tempDir } from './helpers.ts';
 
 const date = parseRideDate('2023-05-24');
 const quiet = createLogger('cluster-worker', () => {});
@@ -41,6 +42,64 @@ async function finished(
 ): Promise<ClusterDayResult> {
   return (await job.waitUntilFinished(events, timeoutMs)) as ClusterDayResult;
 }
+
+describe('./bin/etml cluster-worker', () => {
+  test('runs as a service: takes a job, and exits cleanly on SIGTERM', async ({ redis, s3 }) => {
+    const store = storeOf(s3);
+    await store.putBytes(
+      keys.raw(date, 'csv'),
+      readFileSync(join(PACKT, 'taxi-rides-ch01.csv')),
+      'text/csv',
+    );
+    const child = spawn(join(ROOT, 'bin', 'etml'), ['cluster-worker'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...s3Env(s3),
+        REDIS_URL: redis.url,
+        DBSCAN_EPS: '0.3',
+        DBSCAN_MIN_SAMPLES: '10',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', chunk => {
+      stderr += chunk;
+    });
+    const exited = new Promise<number | null>(resolve => child.on('exit', resolve));
+    const connection = await producerConnection(redis.url);
+    const queue = new Queue(QUEUES.cluster, { connection });
+    const events = new QueueEvents(QUEUES.cluster, { connection: { url: redis.url } });
+    try {
+      await events.waitUntilReady();
+      const { jobId } = await enqueueClusterDay(queue, date);
+      const result = await finished((await queue.getJob(jobId)) as Job, events);
+      expect(result).toMatchObject({
+        valid: 400,
+        noise: 21,
+        params: { eps: 0.3, minSamples: 10, source: 'explicit' },
+      });
+      expect(stderr).toContain('INFO cluster-worker ready');
+      expect(stderr).toContain('dbscan="eps=0.3 min_samples=10"');
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(stderr).toContain('SIGTERM: closing');
+    } finally {
+      child.kill('SIGKILL');
+      await events.close();
+      await queue.close();
+      connection.disconnect();
+    }
+  });
+
+  test('refuses a bad DBSCAN_EPS at start, naming it', async () => {
+    const result = await runEtml(['cluster-worker'], {
+      DBSCAN_EPS: '-1',
+      REDIS_URL: 'redis://127.0.0.1:9',
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('DBSCAN_EPS must be a number > 0, got "-1"');
+  });
+});
 
 describe('cluster-worker', () => {
   test('clusters raw/date=D into clustered/ and rejected/, with the same bytes as etml cluster', async ({
