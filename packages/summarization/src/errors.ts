@@ -1,0 +1,59 @@
+import OpenAI from 'openai';
+
+/** What the queue should do about a failed LLM call. */
+export type LlmFailure =
+  | { kind: 'rate_limited'; retryAfterMs: number | undefined }
+  | { kind: 'quota'; message: string }
+  | { kind: 'transient'; message: string }
+  | { kind: 'fatal'; message: string };
+
+/** "6m0s", "1.5s", "20ms": the format of OpenAI's x-ratelimit-reset-* headers. */
+export function parseResetDuration(text: string | null | undefined): number | undefined {
+  if (!text) return undefined;
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map(p => p[0]).join('') !== text.trim()) return undefined;
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+  return parts.reduce((total, [, n, u]) => total + Number(n) * unit[u as keyof typeof unit], 0);
+}
+
+/**
+ * How long a 429 asks to wait: retry-after-ms, then retry-after (seconds or an HTTP date), then
+ * x-ratelimit-reset-requests. Undefined when the server says nothing.
+ */
+export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
+  if (!headers) return undefined;
+  const ms = Number(headers.get('retry-after-ms'));
+  if (headers.get('retry-after-ms') && Number.isFinite(ms) && ms >= 0) return ms;
+  const after = headers.get('retry-after');
+  if (after) {
+    const seconds = Number(after);
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1_000;
+    const date = Date.parse(after);
+    if (Number.isFinite(date)) return Math.max(0, date - now);
+  }
+  return parseResetDuration(headers.get('x-ratelimit-reset-requests'));
+}
+
+export function classifyLlmError(error: unknown): LlmFailure {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof OpenAI.APIError && error.status === 429) {
+    // Out of credit does not come back by waiting.
+    if (error.code === 'insufficient_quota' || /insufficient_quota|billing/i.test(message)) {
+      return { kind: 'quota', message };
+    }
+    return { kind: 'rate_limited', retryAfterMs: retryAfterMs(error.headers) };
+  }
+  if (
+    error instanceof OpenAI.APIConnectionError ||
+    (error instanceof OpenAI.APIError &&
+      (error.status === undefined ||
+        error.status >= 500 ||
+        error.status === 408 ||
+        error.status === 409))
+  ) {
+    return { kind: 'transient', message };
+  }
+  if (error instanceof OpenAI.APIError) return { kind: 'fatal', message };
+  // A malformed answer may come out right on the next try.
+  return { kind: 'transient', message };
+}
