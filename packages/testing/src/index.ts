@@ -1,3 +1,9 @@
 export { S3RVER_CREDENTIALS } from '@etml/embedded';
+export {
+  type FakeLlm,
+  type FakeLlmOptions,
+  type FakeLlmRequest,
+  startFakeLlm,
+} from './fake-llm.ts';
 export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './fault-proxy.ts';
 export { type RedisTarget, type S3Target, test } from './fixtures.ts';

@@ -1,0 +1,205 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { LOCALHOST } from '@etml/embedded';
+
+export interface FakeLlmOptions {
+  /** Requests allowed per window, counted over a sliding window as OpenAI does. */
+  rpm?: number;
+  windowMs?: number;
+  latencyMs?: number;
+  /** Share of requests answered 500, drawn from a seeded sequence (repeatable). */
+  failRate?: number;
+  /** Requests whose user message this matches always get a 500. */
+  alwaysFail?: (userMessage: string) => boolean;
+  /** false: a request with response_format json_schema gets the 400 old servers give. */
+  jsonSchema?: boolean;
+  /** Every request gets OpenAI's 429 insufficient_quota. */
+  quotaExhausted?: boolean;
+  /** The JSON answer for a user message; the default echoes the reasons it was sent. */
+  answer?: (userMessage: string) => unknown;
+}
+
+export interface FakeLlmRequest {
+  at: number;
+  model: string;
+  user: string;
+  status: number;
+  jsonSchema: boolean;
+}
+
+export interface FakeLlm {
+  /** Base URL for the openai client (ends in /v1). */
+  url: string;
+  readonly requests: readonly FakeLlmRequest[];
+  count(status: number): number;
+  /** The largest number of accepted requests seen in any window. */
+  peakInWindow(): number;
+  configure(options: FakeLlmOptions): void;
+  close(): Promise<void>;
+}
+
+function defaultAnswer(user: string): unknown {
+  const reasons = /<reasons>(.*?)<\/reasons>/s.exec(user)?.[1] ?? 'none';
+  const traffic = /<traffic>(.*?)<\/traffic>/s.exec(user)?.[1] ?? '';
+  return {
+    summary: `The ride was anomalous (${reasons}). ${traffic || 'No traffic report.'}`.slice(
+      0,
+      400,
+    ),
+    likely_cause: /accident|crash|blocked/i.test(user) ? 'traffic_incident' : 'unknown',
+  };
+}
+
+async function body(req: IncomingMessage): Promise<string> {
+  let text = '';
+  for await (const chunk of req) text += chunk;
+  return text;
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  payload: unknown,
+  headers: Record<string, string> = {},
+) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(payload));
+}
+
+/**
+ * An OpenAI-compatible Chat Completions server for tests and benchmarks: real HTTP for the real
+ * `openai` client, with a sliding-window request limit answered by 429s carrying retry-after,
+ * retry-after-ms and x-ratelimit-* headers, injected 5xx, latency, and a log of every request.
+ */
+export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLlm> {
+  let options = initial;
+  const requests: FakeLlmRequest[] = [];
+  const accepted: number[] = [];
+  let peak = 0;
+  let draws = 0;
+  const random = () => {
+    // A fixed linear congruential sequence: the same run fails the same requests.
+    draws = (Math.imul(draws, 1_103_515_245) + 12_345) >>> 0;
+    return draws / 2 ** 32;
+  };
+
+  const server = createServer(async (req, res) => {
+    if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+      send(res, 404, { error: { message: `no route ${req.method} ${req.url}` } });
+      return;
+    }
+    const request = JSON.parse(await body(req)) as {
+      model: string;
+      messages: { role: string; content: string }[];
+      response_format?: { type: string };
+    };
+    const user = request.messages.find(m => m.role === 'user')?.content ?? '';
+    const jsonSchema = request.response_format?.type === 'json_schema';
+    const log = (status: number) =>
+      requests.push({ at: Date.now(), model: request.model, user, status, jsonSchema });
+    if (options.latencyMs) await new Promise(resolve => setTimeout(resolve, options.latencyMs));
+
+    const now = Date.now();
+    const windowMs = options.windowMs ?? 60_000;
+    while (accepted.length > 0 && (accepted[0] as number) <= now - windowMs) accepted.shift();
+    if (options.quotaExhausted) {
+      log(429);
+      send(res, 429, {
+        error: {
+          message: 'You exceeded your current quota, please check your plan and billing details.',
+          type: 'insufficient_quota',
+          code: 'insufficient_quota',
+        },
+      });
+      return;
+    }
+    if (options.rpm !== undefined && accepted.length >= options.rpm) {
+      const waitMs = Math.max(1, (accepted[0] as number) + windowMs - now);
+      log(429);
+      send(
+        res,
+        429,
+        {
+          error: {
+            message: 'Rate limit reached for requests',
+            type: 'requests',
+            code: 'rate_limit_exceeded',
+          },
+        },
+        {
+          'retry-after': String(Math.ceil(waitMs / 1_000)),
+          'retry-after-ms': String(waitMs),
+          'x-ratelimit-limit-requests': String(options.rpm),
+          'x-ratelimit-remaining-requests': '0',
+          'x-ratelimit-reset-requests': `${waitMs}ms`,
+        },
+      );
+      return;
+    }
+    accepted.push(now);
+    peak = Math.max(peak, accepted.length);
+    if (options.alwaysFail?.(user) || (options.failRate ?? 0) > random()) {
+      log(500);
+      send(res, 500, {
+        error: {
+          message: 'The server had an error while processing your request.',
+          type: 'server_error',
+        },
+      });
+      return;
+    }
+    if (jsonSchema && options.jsonSchema === false) {
+      log(400);
+      send(res, 400, {
+        error: {
+          message:
+            "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.",
+          type: 'invalid_request_error',
+        },
+      });
+      return;
+    }
+    log(200);
+    const content = JSON.stringify((options.answer ?? defaultAnswer)(user));
+    send(
+      res,
+      200,
+      {
+        id: `chatcmpl-${requests.length}`,
+        object: 'chat.completion',
+        created: Math.floor(now / 1_000),
+        model: request.model,
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+        usage: {
+          prompt_tokens: Math.ceil(user.length / 4),
+          completion_tokens: Math.ceil(content.length / 4),
+          total_tokens: 0,
+        },
+      },
+      options.rpm === undefined
+        ? {}
+        : {
+            'x-ratelimit-limit-requests': String(options.rpm),
+            'x-ratelimit-remaining-requests': String(options.rpm - accepted.length),
+          },
+    );
+  });
+  await new Promise<void>(resolve => server.listen(0, LOCALHOST, resolve));
+  const address = server.address();
+  if (typeof address !== 'object' || !address) throw new Error('fake LLM has no address');
+  return {
+    url: `http://${LOCALHOST}:${address.port}/v1`,
+    get requests() {
+      return requests;
+    },
+    count: status => requests.filter(r => r.status === status).length,
+    peakInWindow: () => peak,
+    configure(next) {
+      options = next;
+    },
+    close: () =>
+      new Promise(resolve => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
