@@ -4,8 +4,9 @@
  * readline, JSON.parse and JSON.stringify of every line, written in batches to a write stream
  * with backpressure. No validation, no clustering, one pass.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+
 import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 const [input, output] = process.argv.slice(2);

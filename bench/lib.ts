@@ -65,6 +65,7 @@ export function median(values: readonly number[]): number {
 /** Seconds, with three significant digits (at least three decimals under 1 s). */
 export function seconds(s: number): string {
   if (!Number.isFinite(s)) return '–';
+  if (s < 0.01) return s.toFixed(4);
   if (s < 1) return s.toFixed(3);
   if (s < 10) return s.toFixed(2);
   return s.toFixed(1);
@@ -95,7 +96,7 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
     `| ${cells.map((cell, c) => cell.padEnd(widths[c] as number)).join(' | ')} |`;
   return [
     line(headers),
-    `|${widths.map(w => '-'.repeat(w + 2)).join('|')}|`,
+    `| ${widths.map(w => '-'.repeat(w)).join(' | ')} |`,
     ...rows.map(line),
   ].join('\n');
 }

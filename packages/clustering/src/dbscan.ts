@@ -1,5 +1,6 @@
 import { InputError } from '@etml/domain';
-import { gridDbscan } from './grid-dbscan.ts';
+import { gridDbscan, gridIsExact } from './grid-dbscan.ts';
+import { BRUTE_FORCE_MAX_POINTS, bruteDbscan, sweepDbscan } from './query-dbscan.ts';
 import { referenceDbscan } from './reference-dbscan.ts';
 import type { DbscanResult, Engine } from './types.ts';
 
@@ -17,7 +18,11 @@ export function checkDbscanParams(params: DbscanParams): void {
   }
 }
 
-/** DBSCAN with scikit-learn's labels, on points that are already scaled. */
+/**
+ * DBSCAN with scikit-learn's labels, on points that are already scaled. The fast engine is the
+ * grid wherever the grid is exact (all real ride data), a sweep over x where coordinates are
+ * extreme for eps, and sklearn's brute-force distance formula for 11 points or fewer.
+ */
 export function dbscan(
   x: Float64Array,
   y: Float64Array,
@@ -25,6 +30,10 @@ export function dbscan(
   engine: Engine = 'fast',
 ): DbscanResult {
   checkDbscanParams(params);
-  const run = engine === 'fast' ? gridDbscan : referenceDbscan;
-  return run(x, y, params.eps, params.minSamples);
+  const { eps, minSamples } = params;
+  if (x.length <= BRUTE_FORCE_MAX_POINTS) return bruteDbscan(x, y, eps, minSamples);
+  if (engine === 'density-clustering') return referenceDbscan(x, y, eps, minSamples);
+  return gridIsExact(x, y, eps)
+    ? gridDbscan(x, y, eps, minSamples)
+    : sweepDbscan(x, y, eps, minSamples);
 }

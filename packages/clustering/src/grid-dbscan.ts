@@ -36,16 +36,31 @@ function cellIndex(rows: number, columns: number, n: number): CellIndex {
       },
     };
   }
-  const numeric = size < 2 ** 52;
-  const key = (cx: number, cy: number): number | string =>
-    numeric ? cx * rows + cy : `${cx},${cy}`;
-  const ids = new Map<number | string, number>();
+  const ids = new Map<number, number>();
   return {
-    get: (cx, cy) => ids.get(key(cx, cy)) ?? -1,
+    get: (cx, cy) => ids.get(cx * rows + cy) ?? -1,
     set: (cx, cy, id) => {
-      ids.set(key(cx, cy), id);
+      ids.set(cx * rows + cy, id);
     },
   };
+}
+
+/** Cells at most this many per axis, measured from 0: beyond, rounding could break the grid. */
+const MAX_CELLS_PER_AXIS = 2 ** 20;
+
+/**
+ * Whether the grid is exact for these points: the cell side must be a normal positive number,
+ * and every coordinate small enough in cells that rounding stays far inside the side's margin
+ * (ulp(|x|) below side × 2⁻³²) and cell numbers fit comfortably in integers.
+ */
+export function gridIsExact(x: Float64Array, y: Float64Array, eps: number): boolean {
+  const side = eps / Math.SQRT2;
+  if (!(side >= Number.MIN_VALUE * 2 ** 60 && Number.isFinite(side))) return false;
+  let largest = 0;
+  for (let i = 0; i < x.length; i += 1) {
+    largest = Math.max(largest, Math.abs(x[i] as number), Math.abs(y[i] as number));
+  }
+  return largest / side < MAX_CELLS_PER_AXIS;
 }
 
 export function gridDbscan(

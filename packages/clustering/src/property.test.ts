@@ -25,7 +25,19 @@ function randomCase(seed: number) {
       y[i] = centre + random.normal(0, spread / 4);
     }
   }
-  const eps = integer ? [1, 2, Math.SQRT2, 3][random.int(4)]! : 0.05 + random.next();
+  let eps = integer ? [1, 2, Math.SQRT2, 3][random.int(4)]! : 0.05 + random.next();
+  // Now and then, coordinates far beyond what a grid of eps-sized cells can index, or an eps
+  // far below the spacing of doubles.
+  const extreme = random.next();
+  if (extreme < 0.08) {
+    for (let i = 0; i < n; i += 1) {
+      x[i] = (x[i] as number) * 1e9;
+      y[i] = (y[i] as number) * 1e9;
+    }
+    eps = 1e9 * eps * (random.next() < 0.5 ? 1 : 1e-9);
+  } else if (extreme < 0.12) {
+    eps = 1e-300;
+  }
   const minSamples = 1 + random.int(8);
   return { x, y, params: { eps, minSamples } };
 }
