@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { lstatSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKT, runEtml, tempDir } from './helpers.ts';
@@ -17,7 +18,7 @@ const readNdjson = (file: string) =>
     .map(line => JSON.parse(line));
 
 describe('etml cluster (local: no Redis, no S3)', () => {
-  it("reproduces the book's scikit-learn labels from its CSV, in input order, with numeric ids", async () => {
+  it("reproduces the book's scikit-learn labels from its CSV, in input order", async () => {
     const output = join(tempDir(), 'labels.jsonl');
     const input = join(PACKT, 'taxi-rides-ch01.csv');
     const result = await runEtml([
@@ -112,6 +113,72 @@ describe('etml cluster (local: no Redis, no S3)', () => {
       ...flags,
     ]);
     expectUsageError(result, message);
+  });
+
+  it('writes through a symlink and into a FIFO without replacing them', async () => {
+    const dir = tempDir();
+    const input = join(PACKT, 'taxi-rides-ch01.csv');
+    const target = join(dir, 'real.jsonl');
+    writeFileSync(target, '');
+    symlinkSync(target, join(dir, 'link.jsonl'));
+    expect(
+      (await runEtml(['cluster', '--input', input, '--output', join(dir, 'link.jsonl')])).code,
+    ).toBe(0);
+    expect(lstatSync(join(dir, 'link.jsonl')).isSymbolicLink()).toBe(true);
+    expect(readNdjson(target)).toHaveLength(400);
+
+    const fifo = join(dir, 'pipe.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    const reader = spawn('sh', ['-c', `cat ${fifo} > ${join(dir, 'from-pipe.jsonl')}`]);
+    const done = new Promise(resolve => reader.on('exit', resolve));
+    expect(
+      (
+        await runEtml([
+          'cluster',
+          '--input',
+          input,
+          '--output',
+          fifo,
+          '--rejected',
+          join(dir, 'r.jsonl'),
+        ])
+      ).code,
+    ).toBe(0);
+    await done;
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(readNdjson(join(dir, 'from-pipe.jsonl'))).toHaveLength(400);
+  });
+
+  it('refuses to write over its own input, and keeps rejected rows when writing to standard output', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'day.jsonl');
+    const text =
+      '{"ride_id":1,"ride_dist":1,"ride_time":0.1}\n{"ride_id":2,"ride_dist":-1,"ride_time":0.1}\n';
+    writeFileSync(input, text);
+    expectUsageError(
+      await runEtml([
+        'cluster',
+        '--input',
+        input,
+        '--output',
+        join(dir, 'o.jsonl'),
+        '--rejected',
+        input,
+      ]),
+      '--rejected and --input name the same file',
+    );
+    expect(readFileSync(input, 'utf8')).toBe(text);
+    const toStdout = await runEtml([
+      'cluster',
+      '--input',
+      input,
+      '--output',
+      '-',
+      '--rejected',
+      join(dir, 'bad.jsonl'),
+    ]);
+    expect(toStdout.code).toBe(0);
+    expect(readNdjson(join(dir, 'bad.jsonl')).map(r => r.row)).toEqual([2]);
   });
 
   it('refuses a missing file, an unknown format and a file with no valid rows', async () => {

@@ -141,3 +141,23 @@ describe('clusterDay', () => {
     await expect(result).rejects.toThrow('moving changed while it was being read');
   });
 });
+
+describe('clusterDay output is always valid NDJSON', () => {
+  it('writes NaN and Infinity in extra fields as strings, never as bare tokens', async () => {
+    const text =
+      '{"ride_id":1,"ride_dist":1,"ride_time":0.1,"tip":NaN}\n{"ride_id":2,"ride_dist":2,"ride_time":0.1,"tip":-Infinity,"label":5}';
+    const { lines } = await run(text, 'jsonl');
+    const records = lines.map(l => JSON.parse(l));
+    expect(records.map(r => r.tip)).toEqual(['NaN', '-Infinity']);
+    expect(records[1].label).toBe(-1);
+  });
+
+  it('replaces an added field even when its key is written with escapes', async () => {
+    const { lines } = await run(
+      '{"ride_id":1,"ride_dist":1,"ride_time":0.1,"lab\\u0065l":7}',
+      'jsonl',
+    );
+    expect(lines[0]?.match(/label/g)).toHaveLength(1);
+    expect(JSON.parse(lines[0] as string).label).toBe(-1);
+  });
+});

@@ -45,6 +45,8 @@ export interface DaySummary {
 /** Fields the pipeline adds to each ride; an input that already has them gets them replaced. */
 const ADDED = ['label', 'anomaly', 'anomaly_reasons'] as const;
 const ADDED_PATTERN = /"(label|anomaly|anomaly_reasons)"\s*:/;
+/** A key written with escapes ("lab\u0065l") could be one of those; such rows take the slow path. */
+const ESCAPED_KEY = /"(?:[^"\\]|\\.)*\\(?:[^"\\]|\\.)*"\s*:/;
 
 class Column {
   values = new Float64Array(1 << 16);
@@ -68,7 +70,12 @@ class Column {
  * faster than parse-and-stringify); anything else is serialized.
  */
 function outputLine(value: unknown, text: string | undefined, added: string): string {
-  if (text?.endsWith('}') && !/[\r\n]/.test(text) && !ADDED_PATTERN.test(text)) {
+  if (
+    text?.endsWith('}') &&
+    !/[\r\n]/.test(text) &&
+    !ADDED_PATTERN.test(text) &&
+    !(text.includes('\\') && ESCAPED_KEY.test(text))
+  ) {
     return `${text.slice(0, -1)},${added}}`;
   }
   // Text-only rows (the second pass) are parsed here, on the rare path that needs a value.

@@ -200,8 +200,13 @@ export function parseRows(
   format: RawFormat,
   options: ParseOptions = {},
 ): AsyncGenerator<ParsedRow> {
+  // A record with bare NaN or Infinity tokens has no valid JSON text to pass on: it is parsed
+  // (and repaired) even when only text was asked for.
   const record: MakeRow =
-    options.values === false ? (text, row) => ({ row, value: undefined, text }) : parseJsonValue;
+    options.values === false
+      ? (text, row) =>
+          /NaN|Infinity/.test(text) ? parseJsonValue(text, row) : { row, value: undefined, text }
+      : parseJsonValue;
   switch (format) {
     case 'json':
       return parseJsonArray(chunks, record);

@@ -4,7 +4,7 @@ import { ndjsonChunks } from '@etml/storage';
 import { intFlag, parseFlags, requireFlag, UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
 import { inFile, inputFileFormat } from '../input-file.ts';
-import { checkOutputPath, writeChunks } from '../output.ts';
+import { checkDistinct, checkOutputPath, writeChunks } from '../output.ts';
 
 export const CLUSTER_USAGE =
   'etml cluster --input FILE --output FILE|- [--eps E] [--min-samples M] [--engine fast|density-clustering] [--rejected FILE]';
@@ -52,9 +52,15 @@ export const clusterCommand: Command = async args => {
       ? undefined
       : intFlag('cluster', 'min-samples', flags['min-samples'], 0, { min: 1, max: 1_000_000_000 });
   const engine = engineFlag(flags.engine);
-  const rejectedPath = flags.rejected ?? (output === '-' ? undefined : `${output}.rejected.jsonl`);
+  // Rejected rows are never dropped: beside the output, or in ./rejected.jsonl for standard output.
+  const rejectedPath =
+    flags.rejected ?? (output === '-' ? 'rejected.jsonl' : `${output}.rejected.jsonl`);
   checkOutputPath('output', output);
-  if (rejectedPath !== undefined) checkOutputPath('rejected', rejectedPath);
+  checkOutputPath('rejected', rejectedPath);
+  checkDistinct({ input, output, rejected: rejectedPath });
+  if (output === '-' && rejectedPath === '-') {
+    throw new UsageError('cluster: --output and --rejected cannot both be standard output');
+  }
   const format = await inputFileFormat('cluster', 'input', input);
 
   const examples: RejectedRow[] = [];
@@ -68,8 +74,7 @@ export const clusterCommand: Command = async args => {
             yield row;
           }
         }
-        if (rejectedPath === undefined) for await (const _ of kept());
-        else await writeChunks(rejectedPath, ndjsonChunks(kept()));
+        await writeChunks(rejectedPath, ndjsonChunks(kept()));
       },
       output: chunks => writeChunks(output, chunks),
     },
@@ -84,8 +89,9 @@ export const clusterCommand: Command = async args => {
       `${output === '-' ? 'standard output' : output}\n`,
   );
   if (summary.rejected > 0) {
-    const where = rejectedPath ? ` -> ${rejectedPath}` : '';
-    process.stderr.write(`${summary.rejected} of ${summary.rows} rows rejected${where}:\n`);
+    process.stderr.write(
+      `${summary.rejected} of ${summary.rows} rows rejected -> ${rejectedPath}:\n`,
+    );
     for (const row of examples)
       process.stderr.write(`  row ${row.row}: ${row.reasons.join('; ')}\n`);
   }
