@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ClusterDayResult, createClusterWorker } from '@etml/cluster-worker';
+import { type ClusterDayResult, clusterProcessor, createClusterWorker } from '@etml/cluster-worker';
 import { keys, parseRideDate } from '@etml/domain';
 import { enqueueClusterDay, JOBS, producerConnection, QUEUES } from '@etml/queues';
 import { createLogger } from '@etml/runtime';
@@ -150,6 +150,39 @@ describe('cluster-worker', () => {
     expect(logs.join('\n')).toContain('clustered 400 rides (2 rejected)');
   });
 
+  test('fails the attempt, to retry, when the raw object changes between the two passes', async ({
+    redis,
+    s3,
+  }) => {
+    const store = storeOf(s3);
+    const csv = readFileSync(join(PACKT, 'taxi-rides-ch01.csv'), 'utf8');
+    await store.putBytes(keys.raw(date, 'csv'), csv, 'text/csv');
+    // Someone re-uploads the day right after the first pass opened it.
+    const racing = Object.create(store) as ObjectStore;
+    let opens = 0;
+    racing.openRead = async (key, options) => {
+      const handle = await store.openRead(key, options);
+      if (++opens === 1)
+        await store.putBytes(
+          keys.raw(date, 'csv'),
+          csv.replace('1.5836530329300458', '1.6'),
+          'text/csv',
+        );
+      return handle;
+    };
+    const connection = await producerConnection(redis.url);
+    onTestFinished(async () => {
+      await queue.close();
+      connection.disconnect();
+    });
+    const queue = new Queue(QUEUES.cluster, { connection });
+    const { jobId } = await enqueueClusterDay(queue, date);
+    const job = (await queue.getJob(jobId)) as Job;
+    const process = clusterProcessor({ store: racing, cluster: {}, rawWaitMs: 0, log: quiet });
+    await expect(process(job)).rejects.toThrow('changed while it was being clustered');
+    expect(await store.exists(keys.clustered(date))).toBe(false);
+  });
+
   test('waits for late raw data, then clusters it when it arrives', async ({ redis, s3 }) => {
     const store = storeOf(s3);
     const { queue, events } = await pipeline(redis, store, 20_000);
@@ -167,6 +200,22 @@ describe('cluster-worker', () => {
     await (await queue.getJob(jobId))?.promote();
     const result = await finished(job, events);
     expect(result.valid).toBe(400);
+    expect((await queue.getJob(jobId))?.attemptsMade).toBe(1);
+  });
+
+  test('checks again within the window by itself, then gives up naming what it looked for', async ({
+    redis,
+    s3,
+  }) => {
+    const { queue, events } = await pipeline(redis, storeOf(s3), 2_000);
+    const { jobId } = await enqueueClusterDay(queue, date);
+    const started = Date.now();
+    await expect(finished((await queue.getJob(jobId)) as Job, events)).rejects.toThrow(
+      'no raw input for 2023-05-24',
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+    const { logs } = await queue.getJobLogs(jobId);
+    expect(logs.filter(l => l.includes('no raw input yet'))).toHaveLength(1);
     expect((await queue.getJob(jobId))?.attemptsMade).toBe(1);
   });
 

@@ -64,7 +64,9 @@ function quantile(values: Float64Array, q: number): number {
 }
 
 function speedOf(distance: number, time: number): number {
-  return time > 0 ? distance / time : Number.NaN;
+  // A distance covered in no time is infinitely fast; no distance in no time has no speed.
+  if (time > 0) return distance / time;
+  return distance > 0 ? Number.POSITIVE_INFINITY : Number.NaN;
 }
 
 function profile(distance: Float64Array, time: Float64Array, labels: Int32Array): NormalProfile {

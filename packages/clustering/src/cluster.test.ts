@@ -120,6 +120,24 @@ describe('clusterRides', () => {
     expect(result.normal.cluster).toBe(-1);
   });
 
+  it('calls a ride that covers distance in no time high_speed', () => {
+    const rides = day(2_000, 6);
+    const { distance, time } = columns(rides);
+    const d = Float64Array.from([...distance, 2, 0]);
+    const t = Float64Array.from([...time, 0, 0]);
+    const result = clusterRides(d, t);
+    expect(result.anomaly[2_000]).toBe(1);
+    expect(reasonNames(result.reasons[2_000] as number)).toContain('high_speed');
+    expect(reasonNames(result.reasons[2_001] as number)).not.toContain('high_speed');
+  });
+
+  it('refuses values too large to standardize, naming the field', () => {
+    const big = Float64Array.from([1e308, 1e308, 1]);
+    expect(() => clusterRides(big, Float64Array.from([0.1, 0.2, 0.3]))).toThrow(
+      'ride_dist values are too large to standardize (the largest is 1e+308)',
+    );
+  });
+
   it('refuses eps <= 0 and min_samples < 1', () => {
     const d = Float64Array.from([1]);
     expect(() => clusterRides(d, d, { eps: 0 })).toThrow('eps must be a finite number > 0, got 0');

@@ -1,3 +1,4 @@
+import { InputError } from '@etml/domain';
 import { type AnomalyResult, explainAnomalies, type NormalProfile } from './anomaly.ts';
 import { checkDbscanParams, type DbscanParams, dbscan } from './dbscan.ts';
 import { defaultDbscanParams } from './params.ts';
@@ -46,6 +47,15 @@ export function clusterRides(
   };
   checkDbscanParams(params);
   const scaled = standardize(distance, time);
+  ['ride_dist', 'ride_time'].forEach((field, k) => {
+    if (!Number.isFinite(scaled.mean[k]) || !Number.isFinite(scaled.scale[k])) {
+      const column = k === 0 ? distance : time;
+      const largest = column.reduce((a, b) => Math.max(a, b), 0);
+      throw new InputError(
+        `${field} values are too large to standardize (the largest is ${largest})`,
+      );
+    }
+  });
   const { labels, core } = dbscan(scaled.x, scaled.y, params, params.engine);
   const explained = explainAnomalies(distance, time, labels);
   let clusters = 0;

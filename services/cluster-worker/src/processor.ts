@@ -89,10 +89,18 @@ export function clusterProcessor(deps: ClusterProcessorDeps) {
     const input = store.uri(raw.key);
     await job.log(`reading ${input} (${raw.format})`);
     // The second pass must read the very version the first pass validated.
+    // S3 refuses a changed object via If-Match; servers that ignore the header (s3rver) are
+    // caught by comparing ETags. Either way the attempt fails and is retried on the new version.
     let etag: string | undefined;
     const open = async () => {
       const handle = await store.openRead(raw.key, { ifMatch: etag });
-      etag ??= handle.etag;
+      if (etag !== undefined && handle.etag !== etag) {
+        handle.body.destroy();
+        throw new Error(
+          `${input} changed while it was being clustered (ETag ${etag} -> ${handle.etag}); retrying`,
+        );
+      }
+      etag = handle.etag;
       return handle.body;
     };
     const progress = (phase: DayPhase, rows: number) => {
