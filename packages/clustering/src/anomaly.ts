@@ -1,3 +1,4 @@
+import { selectQuantile } from './standardize.ts';
 /** Why a ride is anomalous, relative to the day's normal rides. */
 export const ANOMALY_REASONS = ['long_distance', 'long_time', 'high_speed', 'low_speed'] as const;
 export type AnomalyReason = (typeof ANOMALY_REASONS)[number];
@@ -29,38 +30,6 @@ export interface AnomalyResult {
   /** Bit set per ride: long_distance 1, long_time 2, high_speed 4, low_speed 8. */
   reasons: Uint8Array;
   normal: NormalProfile;
-}
-
-/**
- * The value at rank floor(q·(n-1)) of `values`, as a sorted copy would give it, by selection in
- * linear time. Reorders `values`.
- */
-function quantile(values: Float64Array, q: number): number {
-  const n = values.length;
-  if (n === 0) return Number.NaN;
-  const k = Math.min(n - 1, Math.floor(q * (n - 1)));
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi) {
-    const pivot = values[(lo + hi) >>> 1] as number;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while ((values[i] as number) < pivot) i += 1;
-      while ((values[j] as number) > pivot) j -= 1;
-      if (i <= j) {
-        const swap = values[i] as number;
-        values[i] = values[j] as number;
-        values[j] = swap;
-        i += 1;
-        j -= 1;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return values[k] as number;
-  }
-  return values[k] as number;
 }
 
 function speedOf(distance: number, time: number): number {
@@ -97,15 +66,15 @@ function profile(distance: Float64Array, time: Float64Array, labels: Int32Array)
     if (Number.isFinite(speed)) speeds[finite++] = speed;
   }
   const speed = speeds.subarray(0, finite);
-  const speedMedian = quantile(speed, 0.5);
+  const speedMedian = selectQuantile(speed, 0.5);
   for (let i = 0; i < finite; i += 1) speed[i] = Math.abs((speed[i] as number) - speedMedian);
   return {
     cluster,
     size: members,
-    distanceP99: quantile(d, LONG_QUANTILE),
-    timeP99: quantile(t, LONG_QUANTILE),
+    distanceP99: selectQuantile(d, LONG_QUANTILE),
+    timeP99: selectQuantile(t, LONG_QUANTILE),
     speedMedian,
-    speedSpread: 1.4826 * quantile(speed, 0.5),
+    speedSpread: 1.4826 * selectQuantile(speed, 0.5),
   };
 }
 

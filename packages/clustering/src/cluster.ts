@@ -2,7 +2,7 @@ import { InputError } from '@etml/domain';
 import { type AnomalyResult, explainAnomalies, type NormalProfile } from './anomaly.ts';
 import { checkDbscanParams, type DbscanParams, dbscan } from './dbscan.ts';
 import { defaultDbscanParams } from './params.ts';
-import { standardize } from './standardize.ts';
+import { standardize, standardizeWinsorized } from './standardize.ts';
 import type { Engine } from './types.ts';
 
 export interface ClusterOptions {
@@ -28,9 +28,10 @@ export interface ClusterResult extends AnomalyResult {
 }
 
 /**
- * DBSCAN on standardized [ride_dist, ride_time], as the seed does with StandardScaler, then the
- * anomaly decision and its reasons. With explicit eps and min_samples, `labels` are
- * scikit-learn's.
+ * DBSCAN on standardized [ride_dist, ride_time], then the anomaly decision and its reasons.
+ * With explicit eps and min_samples, scaling is StandardScaler's and `labels` are scikit-learn's.
+ * The volume-aware default scales with mean and deviation taken over the middle 99.8 % of
+ * values, so a few absurd rides cannot stretch the scale for all the others.
  */
 export function clusterRides(
   distance: Float64Array,
@@ -46,7 +47,7 @@ export function clusterRides(
     engine: options.engine ?? 'fast',
   };
   checkDbscanParams(params);
-  const scaled = standardize(distance, time);
+  const scaled = explicit ? standardize(distance, time) : standardizeWinsorized(distance, time);
   ['ride_dist', 'ride_time'].forEach((field, k) => {
     if (!Number.isFinite(scaled.mean[k]) || !Number.isFinite(scaled.scale[k])) {
       const column = k === 0 ? distance : time;

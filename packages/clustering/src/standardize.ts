@@ -44,3 +44,79 @@ export function standardize(x: Float64Array, y: Float64Array): Standardized {
   }
   return { x: zx, y: zy, mean: [sx.mean, sy.mean], scale: [sx.scale, sy.scale] };
 }
+
+/** Quantile by selection on a copy: `sorted[floor(q·(n-1))]` without sorting. */
+export function quantileOf(values: Float64Array, q: number): number {
+  return selectQuantile(values.slice(), q);
+}
+
+/**
+ * The value at rank floor(q·(n-1)) of `values`, as a sorted copy would give it, by selection in
+ * linear time. Reorders `values`.
+ */
+export function selectQuantile(values: Float64Array, q: number): number {
+  const n = values.length;
+  if (n === 0) return Number.NaN;
+  const k = Math.min(n - 1, Math.floor(q * (n - 1)));
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >>> 1] as number;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((values[i] as number) < pivot) i += 1;
+      while ((values[j] as number) > pivot) j -= 1;
+      if (i <= j) {
+        const swap = values[i] as number;
+        values[i] = values[j] as number;
+        values[j] = swap;
+        i += 1;
+        j -= 1;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k] as number;
+  }
+  return values[k] as number;
+}
+
+/** At most this many values are read to find the clipping bounds: plenty for a 0.1 % tail. */
+const SAMPLE = 200_000;
+
+/**
+ * Like {@link standardize}, but the mean and scale are computed on values clipped to their
+ * 0.1 % and 99.9 % quantiles (from an evenly spaced sample), so a handful of absurd rides (a
+ * 1,000-hour trip) cannot squash every other ride into a corner of the scaled space. All rides
+ * are still scaled, the absurd ones included, and stay far out. The default parameters use this;
+ * explicit ones use plain StandardScaler, to match scikit-learn.
+ */
+export function standardizeWinsorized(
+  x: Float64Array,
+  y: Float64Array,
+  tail = 0.001,
+): Standardized {
+  const clip = (values: Float64Array) => {
+    const step = Math.max(1, Math.floor(values.length / SAMPLE));
+    const sample = new Float64Array(Math.ceil(values.length / step));
+    for (let i = 0, k = 0; i < values.length; i += step, k += 1) sample[k] = values[i] as number;
+    const low = selectQuantile(sample, tail);
+    const high = selectQuantile(sample, 1 - tail);
+    const clipped = new Float64Array(values.length);
+    for (let i = 0; i < values.length; i += 1) {
+      const v = values[i] as number;
+      clipped[i] = Math.min(Math.max(v, low), high);
+    }
+    return columnStats(clipped);
+  };
+  const sx = clip(x);
+  const sy = clip(y);
+  const zx = new Float64Array(x.length);
+  const zy = new Float64Array(y.length);
+  for (let i = 0; i < x.length; i += 1) {
+    zx[i] = ((x[i] as number) - sx.mean) / sx.scale;
+    zy[i] = ((y[i] as number) - sy.mean) / sy.scale;
+  }
+  return { x: zx, y: zy, mean: [sx.mean, sy.mean], scale: [sx.scale, sy.scale] };
+}

@@ -29,6 +29,7 @@ describe('buildPrompt', () => {
     const prompt = buildPrompt({ reasons: ['long_time'], news: hostile });
     const news = /<news>(.*)<\/news>/s.exec(prompt.user)?.[1] ?? '';
     expect(news).not.toContain('</news>');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: checks that control characters are gone
     expect(news).not.toMatch(/[\u0000-\u001f]/);
     expect(news.length).toBeLessThanOrEqual(MAX_CONTEXT_CHARS);
     expect(prompt.user.match(/<\/news>/g)).toHaveLength(1);

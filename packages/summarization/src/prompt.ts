@@ -34,12 +34,15 @@ export const MAX_CONTEXT_CHARS = 2_000;
  */
 export function cleanContext(text: string | null | undefined): string {
   if (!text) return '';
-  return text
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/g, ' ')
-    .replace(/<\/?\s*(news|weather|traffic|reasons)\s*>/gi, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, MAX_CONTEXT_CHARS);
+  return (
+    text
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/g, ' ')
+      .replace(/<\/?\s*(news|weather|traffic|reasons)\s*>/gi, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, MAX_CONTEXT_CHARS)
+  );
 }
 
 const SYSTEM = [
