@@ -197,12 +197,13 @@ interface EngineRow {
   skSame: string;
 }
 
-async function coldRun(file: string, params: DbscanParams): Promise<Cold> {
+async function coldRun(file: string, params: DbscanParams, scaling: ParamSet['key']): Promise<Cold> {
   const done = await run(NODE, [
     join(HERE, 'core-child.ts'),
     file,
     String(params.eps),
     String(params.minSamples),
+    scaling === 'default' ? 'default' : 'explicit',
   ]);
   if (done.code !== 0) throw new Error(`core-child failed:\n${done.stderr}`);
   return JSON.parse(done.stdout) as Cold;
@@ -280,7 +281,7 @@ async function engines(options: Options, tmp: string): Promise<void> {
 
       progress(`${tag}: fast, ${options.coldRuns} cold processes`);
       const colds: Cold[] = [];
-      for (let r = 0; r < options.coldRuns; r += 1) colds.push(await coldRun(file, params));
+      for (let r = 0; r < options.coldRuns; r += 1) colds.push(await coldRun(file, params, set.key));
 
       progress(`${tag}: fast, warm`);
       let labels: Int32Array = new Int32Array(0);

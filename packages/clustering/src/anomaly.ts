@@ -10,6 +10,8 @@ const LOW_SPEED = 8;
 
 /** Robust z-score of speed beyond which a ride is anomalous whatever DBSCAN says. */
 export const SPEED_Z_LIMIT = 3.5;
+/** At most this many rides of the normal cluster are read for its quantiles. */
+const PROFILE_SAMPLE = 200_000;
 /** Above this quantile of the normal rides' distance or time, a ride is long. */
 const LONG_QUANTILE = 0.99;
 
@@ -39,24 +41,38 @@ function speedOf(distance: number, time: number): number {
 }
 
 function profile(distance: Float64Array, time: Float64Array, labels: Int32Array): NormalProfile {
-  const sizes = new Map<number, number>();
-  for (const label of labels) if (label >= 0) sizes.set(label, (sizes.get(label) ?? 0) + 1);
+  let clusters = 0;
+  for (let i = 0; i < labels.length; i += 1)
+    clusters = Math.max(clusters, (labels[i] as number) + 1);
+  const sizes = new Int32Array(clusters);
+  for (let i = 0; i < labels.length; i += 1) {
+    const label = labels[i] as number;
+    if (label >= 0) sizes[label] = (sizes[label] as number) + 1;
+  }
+  // The largest cluster; on a tie, the one found first.
   let cluster = -1;
   let size = 0;
-  for (const [label, count] of sizes) {
-    if (count > size || (count === size && label < cluster)) {
+  for (let label = 0; label < clusters; label += 1) {
+    if ((sizes[label] as number) > size) {
       cluster = label;
-      size = count;
+      size = sizes[label] as number;
     }
   }
   const members = cluster === -1 ? labels.length : size;
-  const d = new Float64Array(members);
-  const t = new Float64Array(members);
-  const speeds = new Float64Array(members);
+  // Quantiles from every step-th member: up to 200k values pin a 99th percentile and a median
+  // to well under 1 %, at a fifth of the cost on a million rides, and the same input always
+  // gives the same sample.
+  const step = Math.max(1, Math.floor(members / PROFILE_SAMPLE));
+  const capacity = Math.ceil(members / step);
+  const d = new Float64Array(capacity);
+  const t = new Float64Array(capacity);
+  const speeds = new Float64Array(capacity);
+  let seen = 0;
   let k = 0;
   let finite = 0;
   for (let i = 0; i < labels.length; i += 1) {
     if (cluster !== -1 && labels[i] !== cluster) continue;
+    if (seen++ % step !== 0) continue;
     const di = distance[i] as number;
     const ti = time[i] as number;
     d[k] = di;
@@ -71,8 +87,8 @@ function profile(distance: Float64Array, time: Float64Array, labels: Int32Array)
   return {
     cluster,
     size: members,
-    distanceP99: selectQuantile(d, LONG_QUANTILE),
-    timeP99: selectQuantile(t, LONG_QUANTILE),
+    distanceP99: selectQuantile(d.subarray(0, k), LONG_QUANTILE),
+    timeP99: selectQuantile(t.subarray(0, k), LONG_QUANTILE),
     speedMedian,
     speedSpread: 1.4826 * selectQuantile(speed, 0.5),
   };

@@ -45,6 +45,37 @@ function cellIndex(rows: number, columns: number, n: number): CellIndex {
   };
 }
 
+/** The 24 cells around a cell as (dx, dy) pairs: the 8 adjacent ones first, then the outer ring. */
+const OFFSETS = Int8Array.from(
+  [
+    [-1, -1],
+    [-1, 0],
+    [-1, 1],
+    [0, -1],
+    [0, 1],
+    [1, -1],
+    [1, 0],
+    [1, 1],
+    [-2, -2],
+    [-2, -1],
+    [-2, 0],
+    [-2, 1],
+    [-2, 2],
+    [-1, -2],
+    [-1, 2],
+    [0, -2],
+    [0, 2],
+    [1, -2],
+    [1, 2],
+    [2, -2],
+    [2, -1],
+    [2, 0],
+    [2, 1],
+    [2, 2],
+  ].flat(),
+);
+const ADJACENT_OFFSETS = 8;
+
 /** Cells at most this many per axis, measured from 0: beyond, rounding could break the grid. */
 const MAX_CELLS_PER_AXIS = 2 ** 20;
 
@@ -131,8 +162,10 @@ export function gridDbscan(
     sy[slot] = y[i] as number;
   }
 
-  // The occupied cells of each cell's 5×5 block, itself excluded.
+  // The occupied cells of each cell's 5×5 block, itself excluded: the 8 adjacent ones first
+  // (up to nearSplit), then the 16 farther ones.
   const nearStart = new Int32Array(cells + 1);
+  const nearSplit = new Int32Array(cells);
   let near = new Int32Array(Math.max(16, cells * 4));
   let nearCount = 0;
   for (let c = 0; c < cells; c += 1) {
@@ -143,12 +176,10 @@ export function gridDbscan(
       grown.set(near);
       near = grown;
     }
-    for (let dx = -2; dx <= 2; dx += 1) {
-      for (let dy = -2; dy <= 2; dy += 1) {
-        if (dx === 0 && dy === 0) continue;
-        const other = cellIds.get(cx + dx, cy + dy);
-        if (other !== -1) near[nearCount++] = other;
-      }
+    for (let k = 0; k < OFFSETS.length; k += 2) {
+      if (k === ADJACENT_OFFSETS * 2) nearSplit[c] = nearCount;
+      const other = cellIds.get(cx + (OFFSETS[k] as number), cy + (OFFSETS[k + 1] as number));
+      if (other !== -1) near[nearCount++] = other;
     }
     nearStart[c + 1] = nearCount;
   }
@@ -257,16 +288,14 @@ export function gridDbscan(
   };
   // Adjacent cells first: in a dense region they join everything, so the farther pairs of the
   // second pass are then mostly known to be connected and need no distance check.
-  for (const adjacentOnly of [true, false]) {
+  for (const far of [false, true]) {
     for (let c = 0; c < cells; c += 1) {
       if (!hasCores(c)) continue;
-      for (let j = nearStart[c] as number; j < (nearStart[c + 1] as number); j += 1) {
+      const from = far ? (nearSplit[c] as number) : (nearStart[c] as number);
+      const to = far ? (nearStart[c + 1] as number) : (nearSplit[c] as number);
+      for (let j = from; j < to; j += 1) {
         const o = near[j] as number;
         if (o < c || !hasCores(o)) continue;
-        const adjacent =
-          Math.abs((cellX[o] as number) - (cellX[c] as number)) <= 1 &&
-          Math.abs((cellY[o] as number) - (cellY[c] as number)) <= 1;
-        if (adjacent !== adjacentOnly) continue;
         const rc = find(c);
         const ro = find(o);
         if (rc !== ro && coresWithinEps(c, o)) parent[Math.max(rc, ro)] = Math.min(rc, ro);

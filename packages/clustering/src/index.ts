@@ -23,5 +23,5 @@ export {
 export { checkDbscanParams, type DbscanParams, dbscan } from './dbscan.ts';
 export { detectionQuality, type Quality, type TruthRide } from './evaluate.ts';
 export { DEFAULT_MIN_SAMPLES, defaultDbscanParams } from './params.ts';
-export { type Standardized, standardize } from './standardize.ts';
+export { type Standardized, standardize, standardizeWinsorized } from './standardize.ts';
 export { type DbscanResult, ENGINES, type Engine } from './types.ts';

@@ -12,16 +12,21 @@ export interface Standardized {
 
 const EPSILON = Number.EPSILON;
 
-function columnStats(values: Float64Array): { mean: number; scale: number } {
+/** Mean and scale of `values`, each first clipped to [low, high] (no clipping by default). */
+function columnStats(
+  values: Float64Array,
+  low = Number.NEGATIVE_INFINITY,
+  high = Number.POSITIVE_INFINITY,
+): { mean: number; scale: number } {
   const n = values.length;
   let sum = 0;
-  for (let i = 0; i < n; i += 1) sum += values[i] as number;
+  for (let i = 0; i < n; i += 1) sum += Math.min(Math.max(values[i] as number, low), high);
   const mean = sum / n;
   // sklearn's corrected two-pass variance (_incremental_mean_and_var with no earlier batch).
   let correction = 0;
   let squares = 0;
   for (let i = 0; i < n; i += 1) {
-    const d = (values[i] as number) - mean;
+    const d = Math.min(Math.max(values[i] as number, low), high) - mean;
     correction += d;
     squares += d * d;
   }
@@ -101,14 +106,7 @@ export function standardizeWinsorized(
     const step = Math.max(1, Math.floor(values.length / SAMPLE));
     const sample = new Float64Array(Math.ceil(values.length / step));
     for (let i = 0, k = 0; i < values.length; i += step, k += 1) sample[k] = values[i] as number;
-    const low = selectQuantile(sample, tail);
-    const high = selectQuantile(sample, 1 - tail);
-    const clipped = new Float64Array(values.length);
-    for (let i = 0; i < values.length; i += 1) {
-      const v = values[i] as number;
-      clipped[i] = Math.min(Math.max(v, low), high);
-    }
-    return columnStats(clipped);
+    return columnStats(values, selectQuantile(sample, tail), selectQuantile(sample, 1 - tail));
   };
   const sx = clip(x);
   const sy = clip(y);
