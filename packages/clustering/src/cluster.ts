@@ -1,6 +1,6 @@
 import { InputError } from '@etml/domain';
-import { type AnomalyResult, explainAnomalies, type NormalProfile } from './anomaly.ts';
-import { checkDbscanParams, type DbscanParams, dbscan } from './dbscan.ts';
+import { type AnomalyResult, explainAnomalies } from './anomaly.ts';
+import { type DbscanParams, dbscan } from './dbscan.ts';
 import { defaultDbscanParams } from './params.ts';
 import { standardize, standardizeWinsorized } from './standardize.ts';
 import type { Engine } from './types.ts';
@@ -24,7 +24,6 @@ export interface ClusterResult extends AnomalyResult {
   params: ClusterParams;
   standardization: { mean: [number, number]; scale: [number, number] };
   counts: { rides: number; clusters: number; noise: number; anomalies: number };
-  normal: NormalProfile;
 }
 
 /**
@@ -46,7 +45,6 @@ export function clusterRides(
     source: explicit ? 'explicit' : 'default',
     engine: options.engine ?? 'fast',
   };
-  checkDbscanParams(params);
   const scaled = explicit ? standardize(distance, time) : standardizeWinsorized(distance, time);
   ['ride_dist', 'ride_time'].forEach((field, k) => {
     if (!Number.isFinite(scaled.mean[k]) || !Number.isFinite(scaled.scale[k])) {

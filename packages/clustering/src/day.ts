@@ -4,7 +4,8 @@ import { reasonNames } from './anomaly.ts';
 import { type ClusterOptions, type ClusterResult, clusterRides } from './cluster.ts';
 
 /**
- * One day's raw rides, clustered in two streaming passes so a day far larger than memory works:
+ * One day's raw rides, clustered in two streaming passes, so a day whose text is far larger than
+ * memory works (only distance, time and the row number of each ride are kept):
  * 1. parse and validate every row, keeping only distance and time of the valid ones and
  *    streaming the invalid ones out with their reasons;
  * 2. cluster those columns;

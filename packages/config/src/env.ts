@@ -1,4 +1,4 @@
-import { ConfigError } from '@etml/domain';
+import { ConfigError, parseDecimal } from '@etml/domain';
 import { z } from 'zod';
 
 /** An environment: `process.env` in a service's env.ts, a plain object in tests. */
@@ -51,7 +51,7 @@ export function envNumber(options: { min?: number; exclusiveMin?: boolean } = {}
   const message = `must be a number${bound}`;
   return z
     .string()
-    .regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/, message)
+    .refine(text => parseDecimal(text) !== undefined, message)
     .transform(Number)
     .refine(
       n => options.min === undefined || (options.exclusiveMin ? n > options.min : n >= options.min),

@@ -15,6 +15,8 @@ export {
   type RawFormat,
   rawFormatOfKey,
 } from './keys.ts';
+export type { Logger } from './log.ts';
+export { parseDecimal } from './number.ts';
 export {
   NUMERIC_RIDE_FIELDS,
   type RawRide,

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InputError, NUMERIC_RIDE_FIELDS, type RawFormat } from '@etml/domain';
+import { InputError, NUMERIC_RIDE_FIELDS, parseDecimal, type RawFormat } from '@etml/domain';
 import { parse as parseCsv } from 'csv-parse';
 
 /**
@@ -137,7 +137,6 @@ async function* parseJsonArray(chunks: Chunks, record: MakeRow): AsyncGenerator<
   if (!closed) throw new InputError('the JSON array is not closed: the file is truncated');
 }
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const NUMERIC = new Set<string>(NUMERIC_RIDE_FIELDS);
 
 /** CSV text to the seed's types: numeric columns become numbers, empty cells are absent. */
@@ -146,7 +145,7 @@ function csvRecord(header: string[], cells: string[]): Record<string, unknown> {
   header.forEach((name, i) => {
     const cell = cells[i] ?? '';
     if (cell === '') return;
-    record[name] = NUMERIC.has(name) && NUMBER.test(cell) ? Number(cell) : cell;
+    record[name] = NUMERIC.has(name) ? (parseDecimal(cell) ?? cell) : cell;
   });
   return record;
 }

@@ -1,4 +1,4 @@
 export { ClusterDayPayload, JOBS, QUEUES, type QueueName } from './catalog.ts';
 export { producerConnection, workerConnection } from './connection.ts';
 export { type Enqueued, enqueueClusterDay } from './enqueue.ts';
-export { type CreateWorkerOptions, createWorker, type Logger } from './worker.ts';
+export { type CreateWorkerOptions, createWorker } from './worker.ts';

@@ -1,11 +1,7 @@
+import type { Logger } from '@etml/domain';
 import { type Job, type Processor, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { QueueName } from './catalog.ts';
-
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
 
 export interface CreateWorkerOptions extends Omit<WorkerOptions, 'connection'> {
   connection: Redis;

@@ -1,7 +1,6 @@
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+import type { Logger } from '@etml/domain';
+
+export type { Logger };
 
 function format(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);

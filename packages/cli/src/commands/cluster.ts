@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { clusterDay, ENGINES, type Engine, type RejectedRow } from '@etml/clustering';
+import { parseDecimal } from '@etml/domain';
 import { ndjsonChunks } from '@etml/storage';
 import { intFlag, parseFlags, requireFlag, UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
@@ -9,11 +10,9 @@ import { checkDistinct, checkOutputPath, writeChunks } from '../output.ts';
 export const CLUSTER_USAGE =
   'etml cluster --input FILE --output FILE|- [--eps E] [--min-samples M] [--engine fast|density-clustering] [--rejected FILE]';
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
 function epsFlag(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const eps = NUMBER.test(value) ? Number(value) : Number.NaN;
+  const eps = parseDecimal(value) ?? Number.NaN;
   if (!(Number.isFinite(eps) && eps > 0)) {
     throw new UsageError(`cluster: --eps must be a number > 0, got ${JSON.stringify(value)}`);
   }

@@ -47,6 +47,7 @@ async function runClusterStep(
   redisUrl: string,
   store: ObjectStore,
   date: RideDate,
+  rides: number,
 ): Promise<ClusterDayResult> {
   const connection = await producerConnection(redisUrl);
   const queue = new Queue(QUEUES.cluster, { connection });
@@ -66,7 +67,10 @@ async function runClusterStep(
     // A job left from an earlier demo of the same date is run again, so the demo always works.
     if (['completed', 'failed'].includes(await job.getState()))
       await job.retry((await job.getState()) as 'completed' | 'failed');
-    return (await job.waitUntilFinished(events, 120_000)) as ClusterDayResult;
+    return (await job.waitUntilFinished(
+      events,
+      120_000 + rides / 10 /* ms: a million rides take about 30 s */,
+    )) as ClusterDayResult;
   } finally {
     await worker.close();
     await events.close();
@@ -100,7 +104,7 @@ export const demoCommand: Command = async (args, getEnv) => {
   const store = await connectStore(env);
   process.stderr.write(`s3:    ${store.description}\n`);
   process.stderr.write(`${await simulateToStore({ date, rides, seed: 42 }, store)}\n`);
-  const clustered = await runClusterStep(redis.value, store.value, date);
+  const clustered = await runClusterStep(redis.value, store.value, date, rides);
   process.stderr.write(
     `cluster-${date}: ${clustered.valid} rides, ${clustered.clusters} clusters, ${clustered.noise} noise, ` +
       `${clustered.anomalies} anomalies (eps ${clustered.params.eps.toPrecision(3)}, min_samples ${clustered.params.minSamples})\n`,

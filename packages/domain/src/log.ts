@@ -1,0 +1,5 @@
+/** What services and workers log through; runtime's createLogger writes it as lines on stderr. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
