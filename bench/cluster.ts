@@ -207,7 +207,11 @@ interface EngineRow {
   skSame: string;
 }
 
-async function coldRun(file: string, params: DbscanParams, scaling: ParamSet['key']): Promise<Cold> {
+async function coldRun(
+  file: string,
+  params: DbscanParams,
+  scaling: ParamSet['key'],
+): Promise<Cold> {
   const done = await run(NODE, [
     join(HERE, 'core-child.ts'),
     file,
@@ -291,7 +295,8 @@ async function engines(options: Options, tmp: string): Promise<void> {
 
       progress(`${tag}: fast, ${options.coldRuns} cold processes`);
       const colds: Cold[] = [];
-      for (let r = 0; r < options.coldRuns; r += 1) colds.push(await coldRun(file, params, set.key));
+      for (let r = 0; r < options.coldRuns; r += 1)
+        colds.push(await coldRun(file, params, set.key));
 
       progress(`${tag}: fast, warm`);
       let labels: Int32Array = new Int32Array(0);

@@ -20,7 +20,8 @@ const rssBefore = process.memoryUsage.rss();
 const t0 = performance.now();
 // The volume-aware default scales with clipped tails, as clusterRides does; explicit parameters
 // use plain StandardScaler.
-const scaled = scaling === 'default' ? standardizeWinsorized(distance, time) : standardize(distance, time);
+const scaled =
+  scaling === 'default' ? standardizeWinsorized(distance, time) : standardize(distance, time);
 const t1 = performance.now();
 const { labels } = dbscan(scaled.x, scaled.y, params, 'fast');
 const t2 = performance.now();
