@@ -36,11 +36,10 @@ function columnStats(
   return { mean, scale: variance <= bound ? 1 : Math.sqrt(variance) };
 }
 
-export function standardize(x: Float64Array, y: Float64Array): Standardized {
-  if (x.length !== y.length) throw new Error(`column lengths differ: ${x.length} and ${y.length}`);
-  if (x.length === 0) throw new Error('cannot standardize an empty set of rides');
-  const sx = columnStats(x);
-  const sy = columnStats(y);
+type Stats = { mean: number; scale: number };
+
+/** (value − mean) / scale per column: StandardScaler's transform, in its order of operations. */
+function scaleBy(x: Float64Array, y: Float64Array, sx: Stats, sy: Stats): Standardized {
   const zx = new Float64Array(x.length);
   const zy = new Float64Array(y.length);
   for (let i = 0; i < x.length; i += 1) {
@@ -48,6 +47,12 @@ export function standardize(x: Float64Array, y: Float64Array): Standardized {
     zy[i] = ((y[i] as number) - sy.mean) / sy.scale;
   }
   return { x: zx, y: zy, mean: [sx.mean, sy.mean], scale: [sx.scale, sy.scale] };
+}
+
+export function standardize(x: Float64Array, y: Float64Array): Standardized {
+  if (x.length !== y.length) throw new Error(`column lengths differ: ${x.length} and ${y.length}`);
+  if (x.length === 0) throw new Error('cannot standardize an empty set of rides');
+  return scaleBy(x, y, columnStats(x), columnStats(y));
 }
 
 /** Quantile by selection on a copy: `sorted[floor(q·(n-1))]` without sorting. */
@@ -108,13 +113,5 @@ export function standardizeWinsorized(
     for (let i = 0, k = 0; i < values.length; i += step, k += 1) sample[k] = values[i] as number;
     return columnStats(values, selectQuantile(sample, tail), selectQuantile(sample, 1 - tail));
   };
-  const sx = clip(x);
-  const sy = clip(y);
-  const zx = new Float64Array(x.length);
-  const zy = new Float64Array(y.length);
-  for (let i = 0; i < x.length; i += 1) {
-    zx[i] = ((x[i] as number) - sx.mean) / sx.scale;
-    zy[i] = ((y[i] as number) - sy.mean) / sy.scale;
-  }
-  return { x: zx, y: zy, mean: [sx.mean, sy.mean], scale: [sx.scale, sy.scale] };
+  return scaleBy(x, y, clip(x), clip(y));
 }
