@@ -9,7 +9,11 @@ export interface Enqueued {
   state: string;
 }
 
-/** Adds cluster-D unless it exists: enqueueing a date any number of times runs it once. */
+/**
+ * Adds cluster-D unless it exists: enqueueing a date any number of times runs it once. The look-up
+ * only tells the caller what happened; two callers racing past it are still safe, because BullMQ
+ * ignores an add whose job id exists.
+ */
 export async function enqueueClusterDay(
   queue: Queue<ClusterDayPayload>,
   date: RideDate,

@@ -36,6 +36,9 @@ function tempDir(name: string): string {
  * Vitest fixtures backed by real servers over TCP: one redis-server (AOF, noeviction) and one
  * S3-API server per worker, with Redis flushed and a fresh bucket for every test. A machine
  * without redis-server fails here with how to install it.
+ *
+ * s3rver checks the access key but not the signature's secret, so these tests cannot catch a
+ * signing or credentials bug; those need MinIO or AWS.
  */
 export const test = base
   // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from this pattern
