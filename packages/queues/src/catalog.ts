@@ -1,6 +1,7 @@
 import { isRideDate, type RideDate } from '@etml/domain';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
+import { jobIds } from './ids.ts';
 
 /** Queue names; job ids are unique per queue. */
 export const QUEUES = {
@@ -32,7 +33,7 @@ export const JOBS = {
     name: 'cluster-day',
     queue: QUEUES.cluster,
     payload: ClusterDayPayload,
-    jobId: (data: ClusterDayPayload) => `cluster-${data.date}`,
+    jobId: (data: ClusterDayPayload) => jobIds.clusterDay(data.date),
     options: {
       attempts: 4,
       backoff: { type: 'exponential', delay: 30_000, jitter: 0.5 },

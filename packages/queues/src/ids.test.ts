@@ -1,0 +1,25 @@
+import { parseRideDate } from '@etml/domain';
+import { describe, expect, it } from 'vitest';
+import { jobIds, rideIdPart } from './ids.ts';
+
+const date = parseRideDate('2025-07-30');
+
+describe('job ids', () => {
+  it('are deterministic per date and ride, and never contain ":"', () => {
+    expect(jobIds.clusterDay(date)).toBe('cluster-2025-07-30');
+    expect(jobIds.loadDay(date)).toBe('load-2025-07-30');
+    expect(jobIds.summarizeRide(date, '202507300')).toBe('summarize-2025-07-30-202507300');
+    expect(jobIds.summarizeRide(date, 42)).toBe('summarize-2025-07-30-42');
+    expect(jobIds.summarizeRide(date, 'depot:7/ride 3')).not.toContain(':');
+  });
+
+  it('keep plain ride ids readable and give different rides different ids', () => {
+    expect(rideIdPart('ride_1.a-b')).toBe('ride_1.a-b');
+    const odd = ['a:b', 'a_b', 'a b', 'a/b', 'x'.repeat(65), 'x'.repeat(66)];
+    const parts = odd.map(rideIdPart);
+    expect(new Set(parts).size).toBe(odd.length);
+    expect(parts[0]).toMatch(/^a_b~[0-9a-f]{16}$/);
+    expect(rideIdPart('a:b')).toBe(parts[0]);
+    for (const part of parts) expect(part).toMatch(/^[A-Za-z0-9._~-]+$/);
+  });
+});

@@ -1,0 +1,26 @@
+import { createHash } from 'node:crypto';
+import type { RideDate } from '@etml/domain';
+
+const SAFE = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * A ride id as a piece of a BullMQ job id. Ids that are already plain (letters, digits, dot,
+ * dash, underscore; 64 at most) are kept as they are, so Bull Board shows the real id. Anything
+ * else (a ':' that BullMQ forbids, spaces, a very long id) is replaced by a readable prefix plus
+ * a hash of the original, so two different rides never share a job.
+ */
+export function rideIdPart(rideId: string | number): string {
+  const text = String(rideId);
+  if (SAFE.test(text)) return text;
+  const readable = text.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 32);
+  const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  return `${readable}~${digest}`;
+}
+
+/** Deterministic job ids, one per date (and ride): enqueueing twice adds nothing. */
+export const jobIds = {
+  clusterDay: (date: RideDate) => `cluster-${date}`,
+  loadDay: (date: RideDate) => `load-${date}`,
+  summarizeRide: (date: RideDate, rideId: string | number) =>
+    `summarize-${date}-${rideIdPart(rideId)}`,
+};
