@@ -1,0 +1,82 @@
+import { createObjectStore } from '@etml/storage';
+import { PROMPT_VERSION } from '@etml/summarization';
+import { test } from '@etml/testing';
+import { Redis } from 'ioredis';
+import { describe, expect, onTestFinished } from 'vitest';
+import { type CachedSummary, SummaryCache } from './cache.ts';
+
+const KEY = 'a'.repeat(64);
+
+function summary(text: string): CachedSummary {
+  return {
+    summary: text,
+    likely_cause: 'traffic_incident',
+    source: 'llm',
+    model: 'gpt-4o-mini',
+    prompt_version: PROMPT_VERSION,
+    usage: { promptTokens: 10, completionTokens: 5 },
+  };
+}
+
+describe('SummaryCache on real Redis and S3', () => {
+  test('computes a prompt once when ten jobs ask at the same time, and a rerun computes nothing', async ({
+    redis,
+    s3,
+  }) => {
+    const store = createObjectStore({
+      bucket: s3.bucket,
+      prefix: '',
+      endpoint: s3.endpoint,
+      credentials: s3.credentials,
+    });
+    const clients = Array.from({ length: 10 }, () => new Redis(redis.url));
+    onTestFinished(() => {
+      for (const c of clients) c.disconnect();
+    });
+    let calls = 0;
+    const compute = async () => {
+      calls += 1;
+      await new Promise(resolve => setTimeout(resolve, 300));
+      return summary('A jam on the M8 after an accident.');
+    };
+    const results = await Promise.all(
+      clients.map(c => new SummaryCache(store, c, { pollMs: 20 }).getOrCompute(KEY, compute)),
+    );
+    expect(calls).toBe(1);
+    expect(results.filter(r => !r.hit)).toHaveLength(1);
+    expect(new Set(results.map(r => r.value.summary))).toEqual(
+      new Set(['A jam on the M8 after an accident.']),
+    );
+    expect(await store.exists(`cache/summaries/${KEY}.json`)).toBe(true);
+
+    const again = await new SummaryCache(store, clients[0] as Redis).getOrCompute(KEY, compute);
+    expect(again.hit).toBe(true);
+    expect(calls).toBe(1);
+  });
+
+  test('takes over when the holder fails, and when a holder dies its lock expires', async ({
+    redis,
+    s3,
+  }) => {
+    const store = createObjectStore({
+      bucket: s3.bucket,
+      prefix: '',
+      endpoint: s3.endpoint,
+      credentials: s3.credentials,
+    });
+    const client = new Redis(redis.url);
+    onTestFinished(() => client.disconnect());
+    const cache = new SummaryCache(store, client, { pollMs: 20, lockTtlMs: 500 });
+    await expect(
+      cache.getOrCompute(KEY, async () => Promise.reject(new Error('LLM down'))),
+    ).rejects.toThrow('LLM down');
+    expect(await client.exists(`etml:summary-lock:${KEY}`)).toBe(0);
+
+    // A worker killed while holding the lock: nothing releases it but its expiry.
+    await client.set(`etml:summary-lock:${KEY}`, 'dead-worker', 'PX', 500);
+    const started = Date.now();
+    const result = await cache.getOrCompute(KEY, async () => summary('Recovered.'));
+    expect(result).toEqual({ value: summary('Recovered.'), hit: false });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+  });
+});

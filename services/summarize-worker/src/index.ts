@@ -1,0 +1,1 @@
+export { type CachedSummary, SummaryCache, type SummaryCacheOptions } from './cache.ts';
