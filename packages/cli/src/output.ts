@@ -77,3 +77,8 @@ export async function writeChunks(
     rmSync(partial, { force: true });
   }
 }
+
+/** "1 cluster", "3 clusters". */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

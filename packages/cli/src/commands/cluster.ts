@@ -5,7 +5,7 @@ import { ndjsonChunks } from '@etml/storage';
 import { intFlag, parseFlags, requireFlag, UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
 import { inFile, inputFileFormat } from '../input-file.ts';
-import { checkDistinct, checkOutputPath, writeChunks } from '../output.ts';
+import { checkDistinct, checkOutputPath, plural, writeChunks } from '../output.ts';
 
 export const CLUSTER_USAGE =
   'etml cluster --input FILE --output FILE|- [--eps E] [--min-samples M] [--engine fast|density-clustering] [--rejected FILE]';
@@ -82,7 +82,7 @@ export const clusterCommand: Command = async args => {
 
   const { counts, params } = summary.result;
   process.stderr.write(
-    `clustered ${summary.valid} rides from ${input} (${format}): ${counts.clusters} clusters, ` +
+    `clustered ${summary.valid} rides from ${input} (${format}): ${plural(counts.clusters, 'cluster')}, ` +
       `${counts.noise} noise, ${counts.anomalies} anomalies; eps ${params.eps.toPrecision(4)}, ` +
       `min_samples ${params.minSamples} (${params.source}), engine ${params.engine} -> ` +
       `${output === '-' ? 'standard output' : output}\n`,

@@ -8,6 +8,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { dateFlag, intFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
+import { plural } from '../output.ts';
 import { DEFAULT_RIDES, simulateToStore } from './simulate.ts';
 
 export const DEMO_USAGE = 'etml demo [--date YYYY-MM-DD] [--rides N]';
@@ -106,7 +107,7 @@ export const demoCommand: Command = async (args, getEnv) => {
   process.stderr.write(`${await simulateToStore({ date, rides, seed: 42 }, store)}\n`);
   const clustered = await runClusterStep(redis.value, store.value, date, rides);
   process.stderr.write(
-    `cluster-${date}: ${clustered.valid} rides, ${clustered.clusters} clusters, ${clustered.noise} noise, ` +
+    `cluster-${date}: ${clustered.valid} rides, ${plural(clustered.clusters, 'cluster')}, ${clustered.noise} noise, ` +
       `${clustered.anomalies} anomalies (eps ${clustered.params.eps.toPrecision(3)}, min_samples ${clustered.params.minSamples})\n`,
   );
 
