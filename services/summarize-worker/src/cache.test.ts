@@ -1,11 +1,19 @@
 import { createObjectStore } from '@etml/storage';
 import { PROMPT_VERSION } from '@etml/summarization';
-import { test } from '@etml/testing';
+import { type S3Target, test } from '@etml/testing';
 import { Redis } from 'ioredis';
 import { describe, expect, onTestFinished } from 'vitest';
 import { type CachedSummary, SummaryCache } from './cache.ts';
 
 const KEY = 'a'.repeat(64);
+
+const storeFor = (s3: S3Target) =>
+  createObjectStore({
+    bucket: s3.bucket,
+    prefix: '',
+    endpoint: s3.endpoint,
+    credentials: s3.credentials,
+  });
 
 function summary(text: string): CachedSummary {
   return {
@@ -23,12 +31,7 @@ describe('SummaryCache on real Redis and S3', () => {
     redis,
     s3,
   }) => {
-    const store = createObjectStore({
-      bucket: s3.bucket,
-      prefix: '',
-      endpoint: s3.endpoint,
-      credentials: s3.credentials,
-    });
+    const store = storeFor(s3);
     const clients = Array.from({ length: 10 }, () => new Redis(redis.url));
     onTestFinished(() => {
       for (const c of clients) c.disconnect();
@@ -58,12 +61,7 @@ describe('SummaryCache on real Redis and S3', () => {
     redis,
     s3,
   }) => {
-    const store = createObjectStore({
-      bucket: s3.bucket,
-      prefix: '',
-      endpoint: s3.endpoint,
-      credentials: s3.credentials,
-    });
+    const store = storeFor(s3);
     const client = new Redis(redis.url);
     onTestFinished(() => client.disconnect());
     const cache = new SummaryCache(store, client, { pollMs: 20, lockTtlMs: 500 });
