@@ -55,11 +55,6 @@ export function standardize(x: Float64Array, y: Float64Array): Standardized {
   return scaleBy(x, y, columnStats(x), columnStats(y));
 }
 
-/** Quantile by selection on a copy: `sorted[floor(q·(n-1))]` without sorting. */
-export function quantileOf(values: Float64Array, q: number): number {
-  return selectQuantile(values.slice(), q);
-}
-
 /**
  * The value at rank floor(q·(n-1)) of `values`, as a sorted copy would give it, by selection in
  * linear time. Reorders `values`.
