@@ -178,7 +178,13 @@ describe('cluster-worker', () => {
     const queue = new Queue(QUEUES.cluster, { connection });
     const { jobId } = await enqueueClusterDay(queue, date);
     const job = (await queue.getJob(jobId)) as Job;
-    const process = clusterProcessor({ store: racing, cluster: {}, rawWaitMs: 0, log: quiet });
+    const process = clusterProcessor({
+      store: racing,
+      cluster: {},
+      rawWaitMs: 0,
+      log: quiet,
+      handOff: async () => ({ jobId: 'load-test' }),
+    });
     await expect(process(job)).rejects.toThrow('changed while it was being clustered');
     expect(await store.exists(keys.clustered(date))).toBe(false);
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envBool, envInt, envString, envUrl } from './env.ts';
+import { envBool, envEnum, envInt, envString, envUrl } from './env.ts';
 
 /** Env fragments that several services share; each service's env.ts spreads the ones it needs. */
 
@@ -38,4 +38,7 @@ export const llmEnv = {
   OPENAI_MODEL: envString('a model name').default('gpt-4o-mini'),
   LLM_MAX_REQUESTS_PER_MINUTE: envInt({ min: 1 }).default(60),
   LLM_CONCURRENCY: envInt({ min: 1, max: 1_000 }).default(4),
+  LLM_TIMEOUT_SECONDS: envInt({ min: 1, max: 600 }).default(60),
+  /** auto: the LLM when OPENAI_API_KEY is set, else the offline extractive summarizer. */
+  SUMMARIZER: envEnum(['auto', 'llm', 'extractive'] as const).default('auto'),
 };

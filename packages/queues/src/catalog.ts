@@ -6,20 +6,59 @@ import { jobIds } from './ids.ts';
 /** Queue names; job ids are unique per queue. */
 export const QUEUES = {
   cluster: 'cluster',
+  /** One job per anomalous ride; its LLM calls go through the shared request limiter. */
+  summarize: 'summarize',
+  /** The day's fan-out and fan-in: parent of that day's summarize jobs. */
+  load: 'load',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
-/** Payloads carry the date and nothing else: the data itself lives in S3. */
+const rideDate: z.ZodType<RideDate, string> = z
+  .string()
+  .refine(isRideDate, 'must be a YYYY-MM-DD calendar date')
+  .transform(text => text as RideDate);
+
+/** Payloads carry the date and small metadata, never ride data: that lives in S3. */
 export interface ClusterDayPayload {
   date: RideDate;
 }
 
 export const ClusterDayPayload: z.ZodType<ClusterDayPayload, { date: string }> = z.object({
-  date: z
-    .string()
-    .refine(isRideDate, 'must be a YYYY-MM-DD calendar date')
-    .transform(text => text as RideDate),
+  date: rideDate,
 });
+
+/** What clustering found, passed on so the manifest can report it. */
+export const ClusterFacts = z.object({
+  input: z.string(),
+  rows: z.number().int().min(0),
+  valid: z.number().int().min(0),
+  rejected: z.number().int().min(0),
+  clusters: z.number().int().min(0),
+  noise: z.number().int().min(0),
+  anomalies: z.number().int().min(0),
+  params: z.object({
+    eps: z.number(),
+    minSamples: z.number().int(),
+    source: z.enum(['default', 'explicit']),
+  }),
+});
+export type ClusterFacts = z.infer<typeof ClusterFacts>;
+
+export const LoadDayPayload = z.object({
+  date: rideDate,
+  cluster: ClusterFacts,
+  /** Persisted before the job waits, so its second run goes straight to the fan-in. */
+  step: z.enum(['fan-out', 'fan-in']).default('fan-out'),
+});
+export type LoadDayPayload = z.output<typeof LoadDayPayload>;
+
+export const SummarizeRidePayload = z.object({
+  date: rideDate,
+  rideId: z.union([z.string().min(1), z.number()]),
+  /** sha256 of the ride's prompt input, found in the day's prompts file. */
+  prompt: z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest'),
+});
+export type SummarizeRidePayload = z.output<typeof SummarizeRidePayload>;
 
 const DAY = 24 * 3600;
 
@@ -39,6 +78,36 @@ export const JOBS = {
       backoff: { type: 'exponential', delay: 30_000, jitter: 0.5 },
       removeOnComplete: { age: 90 * DAY },
       removeOnFail: { age: 90 * DAY },
+    } satisfies JobsOptions,
+  },
+  loadDay: {
+    name: 'load-day',
+    queue: QUEUES.load,
+    payload: LoadDayPayload,
+    jobId: (data: { date: RideDate }) => jobIds.loadDay(data.date),
+    options: {
+      attempts: 4,
+      backoff: { type: 'exponential', delay: 10_000, jitter: 0.5 },
+      removeOnComplete: { age: 90 * DAY },
+      removeOnFail: { age: 90 * DAY },
+    } satisfies JobsOptions,
+  },
+  summarizeRide: {
+    name: 'summarize-ride',
+    queue: QUEUES.summarize,
+    payload: SummarizeRidePayload,
+    jobId: (data: { date: RideDate; rideId: string | number }) =>
+      jobIds.summarizeRide(data.date, data.rideId),
+    options: {
+      // 5xx, timeouts and malformed answers: 2, 4, 8, 16, 32 s apart (±50 %). 429s do not use
+      // attempts: they pause the queue instead.
+      attempts: 6,
+      backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 },
+      // A summary that fails for good is recorded on the parent, which still loads the day.
+      ignoreDependencyOnFailure: true,
+      // The parent keeps each result; a day's thousands of records need not stay long.
+      removeOnComplete: { age: DAY },
+      removeOnFail: { age: 7 * DAY },
     } satisfies JobsOptions,
   },
 } as const;

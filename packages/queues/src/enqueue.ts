@@ -1,6 +1,7 @@
 import type { RideDate } from '@etml/domain';
 import type { Queue } from 'bullmq';
-import { type ClusterDayPayload, JOBS } from './catalog.ts';
+import type { z } from 'zod';
+import { type ClusterDayPayload, JOBS, type LoadDayPayload } from './catalog.ts';
 
 export interface Enqueued {
   jobId: string;
@@ -24,5 +25,29 @@ export async function enqueueClusterDay(
   const existing = await queue.getJob(jobId);
   if (existing) return { jobId, added: false, state: await existing.getState() };
   const job = await queue.add(spec.name, data, { ...spec.options, jobId });
+  return { jobId, added: true, state: await job.getState() };
+}
+
+/**
+ * Hands a clustered day on to load-D. cluster-D runs again only when it is forced, retried or
+ * recovered after a crash, and each of those means the day downstream must follow the new
+ * clustering: a finished load-D is replaced, with its summarize children (their summaries stay
+ * in the S3 cache, so the replacement costs no LLM calls). A load-D still in progress is left
+ * alone.
+ */
+export async function enqueueLoadDay(
+  queue: Queue,
+  data: z.input<typeof JOBS.loadDay.payload>,
+): Promise<Enqueued> {
+  const spec = JOBS.loadDay;
+  const payload: LoadDayPayload = spec.payload.parse(data);
+  const jobId = spec.jobId(payload);
+  const existing = await queue.getJob(jobId);
+  if (existing) {
+    const state = await existing.getState();
+    if (state !== 'completed' && state !== 'failed') return { jobId, added: false, state };
+    await existing.remove({ removeChildren: true });
+  }
+  const job = await queue.add(spec.name, payload, { ...spec.options, jobId });
   return { jobId, added: true, state: await job.getState() };
 }

@@ -2,3 +2,4 @@ export { type Connected, connectRedis, connectStore, redactUrl } from './connect
 export { EMBEDDED_BUCKET, type Infra, infraEnv, infraFrom, PROJECT_ROOT } from './infra.ts';
 export { createLogger, type Logger } from './log.ts';
 export { onShutdown } from './shutdown.ts';
+export { type CodeVersion, codeVersion } from './version.ts';

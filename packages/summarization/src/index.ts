@@ -18,3 +18,10 @@ export {
   type Prompt,
   type PromptInput,
 } from './prompt.ts';
+export {
+  EXTRACTIVE_VERSION,
+  estimateCostUsd,
+  extractiveSummarizer,
+  llmSummarizer,
+  type Summarizer,
+} from './summarizer.ts';

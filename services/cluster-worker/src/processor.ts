@@ -1,6 +1,6 @@
 import { type ClusterOptions, clusterDay, type DayPhase, type RejectedRow } from '@etml/clustering';
 import { InputError, keys, RAW_FORMATS, type RawFormat, type RideDate } from '@etml/domain';
-import { ClusterDayPayload } from '@etml/queues';
+import { ClusterDayPayload, type ClusterFacts } from '@etml/queues';
 import type { Logger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
@@ -11,6 +11,8 @@ export interface ClusterProcessorDeps {
   /** How long after the job was created a missing raw input is waited for. */
   rawWaitMs: number;
   log: Logger;
+  /** Passes the clustered day on to the next step (load-D); returns that step's job id. */
+  handOff: (date: RideDate, facts: ClusterFacts) => Promise<{ jobId: string }>;
 }
 
 export interface ClusterDayResult {
@@ -24,6 +26,8 @@ export interface ClusterDayResult {
   anomalies: number;
   params: { eps: number; minSamples: number; source: 'default' | 'explicit' };
   outputs: { clustered: string; rejected: string };
+  /** The job that takes the day on: load-D. */
+  next: string;
 }
 
 const FIRST_RECHECK_MS = 60_000;
@@ -122,9 +126,7 @@ export function clusterProcessor(deps: ClusterProcessorDeps) {
         `clustered ${summary.valid} rides (${summary.rejected} rejected): ${counts.clusters} clusters, ` +
           `${counts.noise} noise, ${counts.anomalies} anomalies; eps ${params.eps}, min_samples ${params.minSamples} (${params.source})`,
       );
-      await job.updateProgress({ phase: 'done', rows: summary.rows });
-      return {
-        date,
+      const facts: ClusterFacts = {
         input,
         rows: summary.rows,
         valid: summary.valid,
@@ -133,10 +135,18 @@ export function clusterProcessor(deps: ClusterProcessorDeps) {
         noise: counts.noise,
         anomalies: counts.anomalies,
         params: { eps: params.eps, minSamples: params.minSamples, source: params.source },
+      };
+      const next = await deps.handOff(date, facts);
+      await job.log(`handed on to ${next.jobId}`);
+      await job.updateProgress({ phase: 'done', rows: summary.rows });
+      return {
+        date,
+        ...facts,
         outputs: {
           clustered: store.uri(keys.clustered(date)),
           rejected: store.uri(keys.rejected(date)),
         },
+        next: next.jobId,
       };
     } catch (error) {
       // Bad input does not get better with retries.

@@ -1,9 +1,9 @@
-import { createWorker, QUEUES, workerConnection } from '@etml/queues';
+import { createWorker, enqueueLoadDay, QUEUES, workerConnection } from '@etml/queues';
 import type { Logger } from '@etml/runtime';
-import type { WorkerOptions } from 'bullmq';
+import { Queue, type WorkerOptions } from 'bullmq';
 import { type ClusterDayResult, type ClusterProcessorDeps, clusterProcessor } from './processor.ts';
 
-export interface ClusterWorkerOptions extends ClusterProcessorDeps {
+export interface ClusterWorkerOptions extends Omit<ClusterProcessorDeps, 'handOff'> {
   redisUrl: string;
   log: Logger;
   /** Overrides for tests: lock and stall timings. */
@@ -18,9 +18,16 @@ export interface ClusterWorkerOptions extends ClusterProcessorDeps {
  */
 export function createClusterWorker(options: ClusterWorkerOptions) {
   const connection = workerConnection(options.redisUrl);
+  const loadQueue = new Queue(QUEUES.load, { connection });
+  loadQueue.on('error', error =>
+    options.log.error('queue error', { queue: QUEUES.load, error: error.message }),
+  );
   const worker = createWorker<unknown, ClusterDayResult>(
     QUEUES.cluster,
-    clusterProcessor(options),
+    clusterProcessor({
+      ...options,
+      handOff: (date, cluster) => enqueueLoadDay(loadQueue, { date, cluster }),
+    }),
     {
       connection,
       log: options.log,
@@ -33,6 +40,7 @@ export function createClusterWorker(options: ClusterWorkerOptions) {
     worker,
     async close() {
       await worker.close();
+      await loadQueue.close();
       connection.disconnect();
     },
   };

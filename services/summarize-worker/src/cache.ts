@@ -66,9 +66,8 @@ export class SummaryCache {
     const lock = `etml:summary-lock:${key}`;
     const deadline = Date.now() + 2 * this.lockTtlMs;
     for (;;) {
-      // While someone holds the lock the object may be mid-write: wait for the lock to go.
-      const held = (await this.redis.exists(lock)) === 1;
-      const cached = held ? undefined : await this.get(key);
+      // A half-written object does not parse, so reading while another worker writes is safe.
+      const cached = await this.get(key);
       if (cached) return { value: cached, hit: true };
       const token = randomUUID();
       if ((await this.redis.set(lock, token, 'PX', this.lockTtlMs, 'NX')) === 'OK') {

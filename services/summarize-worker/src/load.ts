@@ -1,0 +1,238 @@
+import { keys, type RideDate } from '@etml/domain';
+import { JOBS, jobIds, LoadDayPayload } from '@etml/queues';
+import type { Logger } from '@etml/runtime';
+import type { ObjectStore } from '@etml/storage';
+import type { PromptInput } from '@etml/summarization';
+import { estimateCostUsd, PROMPT_VERSION } from '@etml/summarization';
+import { type Job, type Queue, UnrecoverableError, WaitingChildrenError } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { type DayManifest, manifestOf, type Tally } from './manifest.ts';
+import { promptId, promptInputOf, writeDayPrompts } from './prompts.ts';
+import type { SummarizeResult } from './summarize.ts';
+
+export interface LoadDeps {
+  store: ObjectStore;
+  /** Where the children go; the parent lives in the load queue. */
+  summarizeQueue: Queue;
+  /** The connection under summarizeQueue, to look children up in bulk. */
+  redis: Redis;
+  /** The model (or extractive rules) the summaries come from, for the manifest. */
+  model: string;
+  codeVersion: { version: string; commit: string | null };
+  log: Logger;
+  /** Children added per round trip. */
+  batchSize?: number;
+}
+
+export interface LoadDayResult {
+  date: RideDate;
+  outputs: Record<string, string>;
+  counts: DayManifest['counts'];
+  llm: DayManifest['llm'];
+}
+
+/** The clustered line's own verdict, from the fields the cluster step appends last. */
+const TAIL = /"anomaly":(true|false),"anomaly_reasons":\[[^\]]*\]\}$/;
+
+function isAnomalous(line: string): boolean {
+  const match = TAIL.exec(line);
+  if (!match) throw new Error(`clustered line does not end with its labels: ${line.slice(-120)}`);
+  return match[1] === 'true';
+}
+
+/**
+ * Fan-out: one summarize child per anomalous ride. The parent adds its own children, in batches,
+ * while it holds its lock, and only then waits for them: a parent added before all of its
+ * children could be released as soon as the first batch finished. The day's distinct prompt
+ * inputs go to one file, so each child's payload is just a date, a ride id and a prompt id.
+ *
+ * After a crash the fan-out runs again. Children that already exist are left alone: re-adding
+ * one that failed would make it a pending dependency again and hold the parent forever.
+ */
+async function fanOut(
+  job: Job<unknown, LoadDayResult>,
+  payload: LoadDayPayload,
+  deps: LoadDeps,
+): Promise<number> {
+  const { store, summarizeQueue } = deps;
+  const { date } = payload;
+  const children: { rideId: string | number; prompt: string }[] = [];
+  const inputs = new Map<string, PromptInput>();
+  for await (const line of store.readLines(keys.clustered(date))) {
+    if (line === '' || !isAnomalous(line)) continue;
+    const ride = JSON.parse(line) as Record<string, unknown> & { ride_id: string | number };
+    const input = promptInputOf(ride);
+    const id = promptId(input);
+    inputs.set(id, input);
+    children.push({ rideId: ride.ride_id, prompt: id });
+  }
+  await writeDayPrompts(store, date, inputs);
+  await job.log(
+    `fan-out: ${children.length} anomalous rides, ${inputs.size} distinct prompts (${store.uri(keys.prompts(date))})`,
+  );
+
+  const spec = JOBS.summarizeRide;
+  const parent = { id: job.id as string, queue: job.queueQualifiedName };
+  const batchSize = deps.batchSize ?? 1_000;
+  let added = 0;
+  for (let start = 0; start < children.length; start += batchSize) {
+    const batch = children.slice(start, start + batchSize).map(child => {
+      const data = { date, rideId: child.rideId, prompt: child.prompt };
+      return { data, jobId: spec.jobId(data) };
+    });
+    const exists = deps.redis.pipeline();
+    for (const { jobId } of batch) exists.exists(`${summarizeQueue.qualifiedName}:${jobId}`);
+    const found = (await exists.exec()) ?? [];
+    const missing = batch.filter((_, i) => found[i]?.[1] !== 1);
+    await summarizeQueue.addBulk(
+      missing.map(({ data, jobId }) => ({
+        name: spec.name,
+        data,
+        opts: { ...spec.options, jobId, parent },
+      })),
+    );
+    added += missing.length;
+    await job.updateProgress({
+      phase: 'fan-out',
+      children: start + batch.length,
+      of: children.length,
+    });
+  }
+  return added;
+}
+
+/**
+ * Fan-in: every clustered ride, in input order, with its summary fields, to
+ * output/date=D/rides.jsonl; then the manifest, last, as the day's success marker. The previous
+ * manifest goes first, so a day being rewritten never shows a manifest that does not match its
+ * files.
+ */
+async function fanIn(
+  job: Job<unknown, LoadDayResult>,
+  payload: LoadDayPayload,
+  deps: LoadDeps,
+): Promise<LoadDayResult> {
+  const { store, summarizeQueue } = deps;
+  const { date } = payload;
+  const values = await job.getChildrenValues<SummarizeResult>();
+  const failures = await job.getIgnoredChildrenFailures();
+  const childKey = (rideId: string | number) =>
+    `${summarizeQueue.qualifiedName}:${jobIds.summarizeRide(date, rideId)}`;
+  const tally: Tally = {
+    rides: 0,
+    anomalies: 0,
+    byReason: {},
+    bySource: { llm: 0, extractive: 0, failed: 0 },
+    calls: 0,
+    cacheHits: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    failed: [],
+  };
+
+  async function* lines(): AsyncGenerator<string> {
+    let batch = '';
+    for await (const line of store.readLines(keys.clustered(date))) {
+      if (line === '') continue;
+      tally.rides += 1;
+      let added: string;
+      if (!isAnomalous(line)) {
+        added = '"summary":null,"summary_source":null,"likely_cause":null,"summary_error":null';
+      } else {
+        const ride = JSON.parse(line) as { ride_id: string | number; anomaly_reasons: string[] };
+        tally.anomalies += 1;
+        for (const reason of ride.anomaly_reasons) {
+          tally.byReason[reason] = (tally.byReason[reason] ?? 0) + 1;
+        }
+        const key = childKey(ride.ride_id);
+        const value = values[key];
+        if (value) {
+          tally.bySource[value.source] += 1;
+          if (value.cached) tally.cacheHits += 1;
+          else if (value.source === 'llm') tally.calls += 1;
+          tally.promptTokens += value.tokens.prompt;
+          tally.completionTokens += value.tokens.completion;
+          added = `"summary":${JSON.stringify(value.summary)},"summary_source":"${value.source}","likely_cause":"${value.likely_cause}","summary_error":null`;
+        } else {
+          const reason = failures[key] ?? 'no summary was recorded for this ride';
+          tally.bySource.failed += 1;
+          if (tally.failed.length < 100) tally.failed.push({ ride_id: ride.ride_id, reason });
+          added = `"summary":null,"summary_source":"failed","likely_cause":null,"summary_error":${JSON.stringify(reason)}`;
+        }
+      }
+      batch += `${line.slice(0, -1)},${added}}\n`;
+      if (batch.length >= 1 << 16) {
+        yield batch;
+        batch = '';
+        if (tally.rides % 100_000 < 200) {
+          await job.updateProgress({ phase: 'writing', rows: tally.rides });
+        }
+      }
+    }
+    if (batch) yield batch;
+  }
+
+  await store.delete(keys.manifest(date));
+  const rides = await store.putStream(
+    keys.output(date, 'rides.jsonl'),
+    lines(),
+    'application/x-ndjson',
+  );
+  if (tally.rides !== payload.cluster.valid) {
+    throw new Error(
+      `${store.uri(keys.clustered(date))} has ${tally.rides} rides, but clustering wrote ${payload.cluster.valid}; it changed during the load`,
+    );
+  }
+  const manifest = manifestOf({
+    date,
+    cluster: payload.cluster,
+    tally,
+    model: deps.model,
+    promptVersion: PROMPT_VERSION,
+    costUsd: estimateCostUsd(deps.model, tally),
+    codeVersion: deps.codeVersion,
+    files: {
+      'rides.jsonl': { key: store.uri(rides.key), bytes: rides.bytes, sha256: rides.sha256 },
+    },
+    inputs: {
+      clustered: store.uri(keys.clustered(date)),
+      rejected: store.uri(keys.rejected(date)),
+      prompts: store.uri(keys.prompts(date)),
+    },
+  });
+  await store.putJson(keys.manifest(date), manifest);
+  await job.log(
+    `loaded ${tally.rides} rides: ${tally.anomalies} anomalies; summaries ${JSON.stringify(tally.bySource)}; ` +
+      `${tally.calls} LLM calls, ${tally.cacheHits} cache hits`,
+  );
+  return {
+    date,
+    outputs: {
+      rides: store.uri(keys.output(date, 'rides.jsonl')),
+      manifest: store.uri(keys.manifest(date)),
+    },
+    counts: manifest.counts,
+    llm: manifest.llm,
+  };
+}
+
+/** load-D: the fan-out of the day's summaries, then, when they are all done, the fan-in. */
+export function loadProcessor(deps: LoadDeps) {
+  return async (job: Job<unknown, LoadDayResult>, token?: string): Promise<LoadDayResult> => {
+    const parsed = LoadDayPayload.safeParse(job.data);
+    if (!parsed.success) {
+      throw new UnrecoverableError(
+        `bad payload ${JSON.stringify(job.data)}: ${parsed.error.message}`,
+      );
+    }
+    const payload = parsed.data;
+    if (payload.step === 'fan-out') {
+      const added = await fanOut(job, payload, deps);
+      deps.log.info('fan-out done', { job: job.id, children: added });
+      // Persisted before waiting: when the children are done, the job runs again from the top.
+      await job.updateData({ ...payload, step: 'fan-in' });
+    }
+    if (await job.moveToWaitingChildren(token as string)) throw new WaitingChildrenError();
+    return fanIn(job, payload, deps);
+  };
+}

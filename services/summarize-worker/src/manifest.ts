@@ -1,0 +1,99 @@
+import type { RideDate } from '@etml/domain';
+import type { ClusterFacts } from '@etml/queues';
+
+/** Counts gathered while the day's rides are written. */
+export interface Tally {
+  rides: number;
+  anomalies: number;
+  byReason: Record<string, number>;
+  bySource: { llm: number; extractive: number; failed: number };
+  calls: number;
+  cacheHits: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** The first failed summaries, with their reasons. */
+  failed: { ride_id: string | number; reason: string }[];
+}
+
+export interface OutputFileEntry {
+  key: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** output/date=D/_manifest.json: written last, it says the day is complete and what it holds. */
+export interface DayManifest {
+  date: RideDate;
+  status: 'complete';
+  created_at: string;
+  counts: {
+    rides: number;
+    valid: number;
+    rejected: number;
+    clusters: number;
+    noise: number;
+    anomalies: number;
+    anomalies_by_reason: Record<string, number>;
+    summaries_by_source: { llm: number; extractive: number; failed: number };
+  };
+  llm: {
+    model: string;
+    prompt_version: string;
+    calls: number;
+    cache_hits: number;
+    prompt_tokens: number;
+    completion_tokens: number;
+    /** At list price; null for a model whose price is unknown (gateways, local models). */
+    estimated_cost_usd: number | null;
+  };
+  failed_summaries: Tally['failed'];
+  params: { dbscan: ClusterFacts['params'] };
+  code: { version: string; commit: string | null };
+  inputs: Record<string, string>;
+  files: Record<string, OutputFileEntry>;
+}
+
+export function manifestOf(parts: {
+  date: RideDate;
+  cluster: ClusterFacts;
+  tally: Tally;
+  model: string;
+  promptVersion: string;
+  costUsd: number | null;
+  codeVersion: DayManifest['code'];
+  files: DayManifest['files'];
+  inputs: Record<string, string>;
+}): DayManifest {
+  const { cluster, tally } = parts;
+  const sorted = (record: Record<string, number>) =>
+    Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+  return {
+    date: parts.date,
+    status: 'complete',
+    created_at: new Date().toISOString(),
+    counts: {
+      rides: cluster.rows,
+      valid: cluster.valid,
+      rejected: cluster.rejected,
+      clusters: cluster.clusters,
+      noise: cluster.noise,
+      anomalies: tally.anomalies,
+      anomalies_by_reason: sorted(tally.byReason),
+      summaries_by_source: tally.bySource,
+    },
+    llm: {
+      model: parts.model,
+      prompt_version: parts.promptVersion,
+      calls: tally.calls,
+      cache_hits: tally.cacheHits,
+      prompt_tokens: tally.promptTokens,
+      completion_tokens: tally.completionTokens,
+      estimated_cost_usd: parts.costUsd === null ? null : Number(parts.costUsd.toFixed(6)),
+    },
+    failed_summaries: tally.failed,
+    params: { dbscan: cluster.params },
+    code: parts.codeVersion,
+    inputs: { raw: cluster.input, ...parts.inputs },
+    files: parts.files,
+  };
+}

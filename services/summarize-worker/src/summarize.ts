@@ -1,0 +1,171 @@
+import type { RideDate } from '@etml/domain';
+import { SummarizeRidePayload } from '@etml/queues';
+import type { Logger } from '@etml/runtime';
+import {
+  buildPrompt,
+  cacheKey,
+  classifyLlmError,
+  type LikelyCause,
+  type LlmFailure,
+  PROMPT_VERSION,
+  type Summarizer,
+} from '@etml/summarization';
+import { type Job, type Queue, RateLimitError, UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { CachedSummary, SummaryCache } from './cache.ts';
+import type { DayPrompts } from './prompts.ts';
+
+/** What one summarize job hands to its parent. */
+export interface SummarizeResult {
+  summary: string;
+  likely_cause: LikelyCause;
+  source: 'llm' | 'extractive';
+  /** True when the summary came from the cache (or from another job computing it just now). */
+  cached: boolean;
+  /** The cache key, cache/summaries/<key>.json. */
+  key: string;
+  /** Tokens this job paid for: zero when cached. */
+  tokens: { prompt: number; completion: number };
+}
+
+export interface SummarizeDeps {
+  summarizer: Summarizer;
+  cache: SummaryCache;
+  prompts: DayPrompts;
+  /** Runs an LLM call within the request limit, or says how long to wait. */
+  limiter: {
+    run<T>(call: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; waitMs: number }>;
+  };
+  /** The summarize queue, paused as a whole when the provider says to wait. */
+  queue: Queue;
+  redis: Redis;
+  log: Logger;
+  /** The wait when a 429 names none. */
+  defaultRetryAfterMs?: number;
+  /** How long one insufficient_quota answer stops every worker from calling. */
+  quotaPauseMs?: number;
+}
+
+/** Our own limiter said no: wait for the whole queue, as for a 429. */
+class Limited extends Error {
+  readonly waitMs: number;
+  constructor(waitMs: number) {
+    super(`LLM request limit reached; next slot in ${waitMs} ms`);
+    this.waitMs = waitMs;
+  }
+}
+
+/** The LLM call itself failed; what to do about it is in `failure`. */
+class LlmCallFailed extends Error {
+  readonly failure: LlmFailure;
+  constructor(failure: LlmFailure, cause: unknown) {
+    super(failure.kind === 'rate_limited' ? 'rate limited' : failure.message, { cause });
+    this.failure = failure;
+  }
+}
+
+const QUOTA_KEY = 'etml:llm-quota-exhausted';
+
+/**
+ * summarize-D-<ride>: the ride's prompt, from the day's prompts file; then its summary, from the
+ * content-addressed cache or from one LLM call made under the shared request limit.
+ * - Over the limit, or a 429: the whole queue pauses for the wait the limiter or the provider
+ *   gives, and the job goes back to wait without using an attempt (RateLimitError).
+ * - 5xx, timeouts, malformed answers: an error, retried with exponential backoff.
+ * - Out of quota, or a request the provider refuses: a failure no retry can fix. Quota stops
+ *   every worker's calls for a while, so a day does not pay for thousands of refusals.
+ */
+export function summarizeProcessor(deps: SummarizeDeps) {
+  const { summarizer, log } = deps;
+  return async (
+    job: Job<unknown, SummarizeResult>,
+    _token?: string,
+    signal?: AbortSignal,
+  ): Promise<SummarizeResult> => {
+    const parsed = SummarizeRidePayload.safeParse(job.data);
+    if (!parsed.success) {
+      throw new UnrecoverableError(
+        `bad payload ${JSON.stringify(job.data)}: ${parsed.error.message}`,
+      );
+    }
+    const { date, prompt: promptId } = parsed.data;
+    const input = await deps.prompts.get(date as RideDate, promptId);
+    const key = cacheKey(summarizer.model, buildPrompt(input));
+
+    const compute = async (): Promise<CachedSummary> => {
+      const call = () =>
+        summarizer.summarize(input, signal).catch(error => {
+          throw signal?.aborted ? error : new LlmCallFailed(classifyLlmError(error), error);
+        });
+      let answer: Awaited<ReturnType<typeof call>>;
+      if (summarizer.source === 'extractive') {
+        answer = await call();
+      } else {
+        const since = await deps.redis.get(QUOTA_KEY);
+        if (since) throw new UnrecoverableError(`LLM quota exhausted: ${since}`);
+        const slot = await deps.limiter.run(call);
+        if (!slot.ok) throw new Limited(slot.waitMs);
+        answer = slot.value;
+      }
+      return {
+        summary: answer.summary,
+        likely_cause: answer.likely_cause,
+        source: summarizer.source,
+        model: summarizer.model,
+        prompt_version: PROMPT_VERSION,
+        usage: answer.usage,
+      };
+    };
+
+    try {
+      const { value, hit } = await deps.cache.getOrCompute(key, compute, signal);
+      const tokens = hit
+        ? { prompt: 0, completion: 0 }
+        : { prompt: value.usage.promptTokens, completion: value.usage.completionTokens };
+      await job.log(
+        hit
+          ? `cached summary ${key}`
+          : `${value.source} summary ${key}: ${tokens.prompt} prompt + ${tokens.completion} completion tokens`,
+      );
+      return {
+        summary: value.summary,
+        likely_cause: value.likely_cause,
+        source: value.source,
+        cached: hit,
+        key,
+        tokens,
+      };
+    } catch (error) {
+      if (error instanceof UnrecoverableError) throw error;
+      if (error instanceof Limited) {
+        await deps.queue.rateLimit(error.waitMs);
+        throw new RateLimitError();
+      }
+      if (!(error instanceof LlmCallFailed)) throw error;
+      const { failure } = error;
+      switch (failure.kind) {
+        case 'rate_limited': {
+          const waitMs = failure.retryAfterMs ?? deps.defaultRetryAfterMs ?? 20_000;
+          log.info('LLM provider asked to wait', { job: job.id, waitMs });
+          await job.log(`429 from the LLM provider: the queue waits ${waitMs} ms`);
+          await deps.queue.rateLimit(waitMs);
+          throw new RateLimitError();
+        }
+        case 'quota': {
+          const pauseMs = deps.quotaPauseMs ?? 10 * 60_000;
+          const note = `${failure.message} (seen ${new Date().toISOString()} by job ${job.id})`;
+          await deps.redis.set(QUOTA_KEY, note, 'PX', pauseMs, 'NX');
+          log.error('LLM quota exhausted: no calls for a while', {
+            pauseMs,
+            error: failure.message,
+          });
+          throw new UnrecoverableError(`LLM quota exhausted: ${failure.message}`);
+        }
+        case 'fatal':
+          throw new UnrecoverableError(`LLM refused the request: ${failure.message}`);
+        case 'transient':
+          throw new Error(`LLM call failed (will retry): ${failure.message}`, { cause: error });
+      }
+    }
+  };
+}

@@ -1,0 +1,95 @@
+import { createWorker, QUEUES, workerConnection } from '@etml/queues';
+import type { CodeVersion, Logger } from '@etml/runtime';
+import type { ObjectStore } from '@etml/storage';
+import type { Summarizer } from '@etml/summarization';
+import { Queue, type WorkerOptions } from 'bullmq';
+import { SummaryCache } from './cache.ts';
+import { RequestLimiter } from './limiter.ts';
+import { type LoadDayResult, loadProcessor } from './load.ts';
+import { DayPrompts } from './prompts.ts';
+import { Semaphore } from './semaphore.ts';
+import { type SummarizeResult, summarizeProcessor } from './summarize.ts';
+
+export interface SummarizeWorkerOptions {
+  redisUrl: string;
+  store: ObjectStore;
+  summarizer: Summarizer;
+  /** LLM requests per minute, across every process on this Redis. */
+  maxRequestsPerMinute: number;
+  /** LLM calls in flight in this process. */
+  llmConcurrency: number;
+  codeVersion: CodeVersion;
+  log: Logger;
+  /** Overrides for tests and benchmarks. */
+  limiterWindowMs?: number;
+  defaultRetryAfterMs?: number;
+  worker?: Partial<Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>>;
+}
+
+/**
+ * The summarize-worker service: per-ride summaries on the summarize queue, and the day's
+ * fan-out and fan-in on the load queue.
+ *
+ * Job concurrency is four times the LLM concurrency, because most jobs are cache hits or wait for
+ * another worker's identical prompt and need no LLM slot. BullMQ's limiter is set only so that
+ * queue.rateLimit() takes effect (it is ignored without one); what costs money, LLM requests, is
+ * limited by the sliding-window RequestLimiter instead.
+ */
+export function createSummarizeWorker(options: SummarizeWorkerOptions) {
+  const { log } = options;
+  const connection = workerConnection(options.redisUrl);
+  const summarizeQueue = new Queue(QUEUES.summarize, { connection });
+  summarizeQueue.on('error', error =>
+    log.error('queue error', { queue: QUEUES.summarize, error: error.message }),
+  );
+  const llmSlots = new Semaphore(options.llmConcurrency);
+  const limiter = new RequestLimiter(connection, {
+    key: 'etml:llm-requests',
+    max: options.maxRequestsPerMinute,
+    windowMs: options.limiterWindowMs ?? 60_000,
+  });
+  const summarize = createWorker<unknown, SummarizeResult>(
+    QUEUES.summarize,
+    summarizeProcessor({
+      summarizer: options.summarizer,
+      cache: new SummaryCache(options.store, connection),
+      prompts: new DayPrompts(options.store),
+      limiter: {
+        run: call => llmSlots.run(() => limiter.run(call)),
+      },
+      queue: summarizeQueue,
+      redis: connection,
+      log,
+      defaultRetryAfterMs: options.defaultRetryAfterMs,
+    }),
+    {
+      connection,
+      log,
+      concurrency: options.llmConcurrency * 4,
+      limiter: { max: 1_000_000, duration: 1_000 },
+      // Rate-limited jobs go back to wait without using an attempt; this bounds how often.
+      maxStartedAttempts: 500,
+      ...options.worker,
+    },
+  );
+  const load = createWorker<unknown, LoadDayResult>(
+    QUEUES.load,
+    loadProcessor({
+      store: options.store,
+      summarizeQueue,
+      redis: connection,
+      model: options.summarizer.model,
+      codeVersion: options.codeVersion,
+      log,
+    }),
+    { connection, log, concurrency: 2, maxStartedAttempts: 1_000, ...options.worker },
+  );
+  return {
+    workers: [summarize, load],
+    async close() {
+      await Promise.all([summarize.close(), load.close()]);
+      await summarizeQueue.close();
+      connection.disconnect();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { createClusterWorker } from '@etml/cluster-worker';
+import { keys, type RideDate } from '@etml/domain';
+import { enqueueClusterDay, jobIds, producerConnection, QUEUES } from '@etml/queues';
+import { createLogger } from '@etml/runtime';
+import { simulateRides } from '@etml/simulate';
+import type { ObjectStore } from '@etml/storage';
+import {
+  extractiveSummarizer,
+  llmSummarizer,
+  OpenAISummarizer,
+  type Summarizer,
+} from '@etml/summarization';
+import {
+  createSummarizeWorker,
+  type LoadDayResult,
+  type SummarizeWorkerOptions,
+} from '@etml/summarize-worker';
+import type { RedisTarget } from '@etml/testing';
+import { Queue } from 'bullmq';
+import { onTestFinished } from 'vitest';
+
+export const quiet = createLogger('test', () => {});
+
+/** A simulated day, uploaded as raw/date=D/rides.jsonl. */
+export async function uploadSimulatedDay(
+  store: ObjectStore,
+  date: RideDate,
+  rides: number,
+  seed = 7,
+): Promise<void> {
+  await store.writeNdjson(keys.raw(date, 'jsonl'), simulateRides({ date, rides, seed }));
+}
+
+export function llm(url: string, model = 'gpt-4o-mini'): Summarizer {
+  return llmSummarizer(new OpenAISummarizer({ apiKey: 'sk-test', baseURL: url, model }));
+}
+
+export { extractiveSummarizer };
+
+/**
+ * The whole pipeline in this process, through real queues: a cluster-worker and a
+ * summarize-worker (unless `summarizeWorkers: 0`, for tests that start their own processes).
+ */
+export async function startPipeline(
+  redis: RedisTarget,
+  store: ObjectStore,
+  options: Partial<Omit<SummarizeWorkerOptions, 'redisUrl' | 'store' | 'log'>> & {
+    summarizeWorkers?: number;
+  } = {},
+) {
+  const connection = await producerConnection(redis.url);
+  const clusterQueue = new Queue(QUEUES.cluster, { connection });
+  const loadQueue = new Queue(QUEUES.load, { connection });
+  const summarizeQueue = new Queue(QUEUES.summarize, { connection });
+  const cluster = createClusterWorker({
+    redisUrl: redis.url,
+    store,
+    cluster: {},
+    rawWaitMs: 0,
+    log: quiet,
+  });
+  const summarizers = Array.from({ length: options.summarizeWorkers ?? 1 }, () =>
+    createSummarizeWorker({
+      redisUrl: redis.url,
+      store,
+      summarizer: options.summarizer ?? extractiveSummarizer,
+      maxRequestsPerMinute: options.maxRequestsPerMinute ?? 600,
+      llmConcurrency: options.llmConcurrency ?? 4,
+      codeVersion: { version: 'test', commit: null },
+      log: quiet,
+      ...options,
+    }),
+  );
+  onTestFinished(async () => {
+    await Promise.all([cluster.close(), ...summarizers.map(s => s.close())]);
+    await Promise.all([clusterQueue.close(), loadQueue.close(), summarizeQueue.close()]);
+    connection.disconnect();
+  });
+
+  /** Waits for a job to finish, by polling: it may not exist yet when this starts. */
+  async function finished<T>(queue: Queue, jobId: string, timeoutMs: number): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const job = await queue.getJob(jobId);
+      const state = job ? await job.getState() : 'missing';
+      if (state === 'completed') return job?.returnvalue as T;
+      if (state === 'failed') throw new Error(`${jobId} failed: ${job?.failedReason}`);
+      if (Date.now() > deadline) throw new Error(`${jobId} still ${state} after ${timeoutMs} ms`);
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+  }
+
+  return {
+    clusterQueue,
+    loadQueue,
+    summarizeQueue,
+    /** Enqueues cluster-D (again, when it ran before) and waits for load-D. */
+    async runDay(date: RideDate, timeoutMs = 60_000): Promise<LoadDayResult> {
+      const { jobId } = await enqueueClusterDay(clusterQueue, date);
+      const job = await clusterQueue.getJob(jobId);
+      const state = await job?.getState();
+      if (state === 'completed' || state === 'failed') await job?.retry(state);
+      await finished(clusterQueue, jobId, timeoutMs);
+      return finished<LoadDayResult>(loadQueue, jobIds.loadDay(date), timeoutMs);
+    },
+  };
+}
