@@ -65,3 +65,32 @@ export function storeOf(s3: S3Target): ObjectStore {
     credentials: s3.credentials,
   });
 }
+
+export interface Service {
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `./bin/etml <name>` as a background service, stopped when the test ends. */
+export function startService(name: string, env: Record<string, string>): Service {
+  const child = spawn(join(ROOT, 'bin', 'etml'), [name], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', chunk => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>(resolvePromise => child.on('exit', resolvePromise));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return exited;
+  };
+  onTestFinished(async () => {
+    await stop();
+  });
+  return { stderr: () => stderr, stop };
+}

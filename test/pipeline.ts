@@ -31,6 +31,18 @@ export async function uploadSimulatedDay(
   await store.writeNdjson(keys.raw(date, 'jsonl'), simulateRides({ date, rides, seed }));
 }
 
+/** A simulated day where every ride's news is its own, so every anomaly is a distinct prompt. */
+export async function uploadDistinctDay(store: ObjectStore, date: RideDate, rides: number) {
+  await store.writeNdjson(
+    keys.raw(date, 'jsonl'),
+    (function* () {
+      for (const ride of simulateRides({ date, rides, seed: 11 })) {
+        yield { ...ride, news: `${ride.news} Ride reference ${ride.ride_id}.` };
+      }
+    })(),
+  );
+}
+
 export function llm(url: string, model = 'gpt-4o-mini'): Summarizer {
   return llmSummarizer(new OpenAISummarizer({ apiKey: 'sk-test', baseURL: url, model }));
 }

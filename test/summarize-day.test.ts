@@ -3,7 +3,7 @@ import type { DayManifest } from '@etml/summarize-worker';
 import { startFakeLlm, test } from '@etml/testing';
 import { describe, expect, onTestFinished } from 'vitest';
 import { storeOf } from './helpers.ts';
-import { llm, startPipeline, uploadSimulatedDay } from './pipeline.ts';
+import { llm, startPipeline, uploadDistinctDay, uploadSimulatedDay } from './pipeline.ts';
 
 const date = parseRideDate('2025-07-30');
 
@@ -77,5 +77,114 @@ describe('a day end to end: cluster, summarize each anomaly, load', () => {
     expect(again.manifest.llm.calls).toBe(0);
     expect(again.manifest.llm.cache_hits).toBe(anomalies.length);
     expect(again.manifest.files['rides.jsonl']?.sha256).toBe(manifest.files['rides.jsonl']?.sha256);
+  });
+});
+
+describe('LLM faults: no day fails', () => {
+  test('a provider limited below the configured rate answers 429s; they are honoured and every summary arrives', async ({
+    redis,
+    s3,
+  }) => {
+    const fake = await startFakeLlm({ rpm: 20, windowMs: 3_000 });
+    onTestFinished(() => fake.close());
+    const store = storeOf(s3);
+    await uploadDistinctDay(store, date, 2_000);
+    const pipeline = await startPipeline(redis, store, {
+      summarizer: llm(fake.url),
+      maxRequestsPerMinute: 60,
+      limiterWindowMs: 3_000,
+      llmConcurrency: 8,
+    });
+    await pipeline.runDay(date, 60_000);
+    const { rides, manifest } = await readOutput(store);
+    const anomalies = rides.filter(r => r.anomaly);
+    expect(fake.count(429)).toBeGreaterThan(0);
+    expect(anomalies.every(r => r.summary_source === 'llm' && r.summary)).toBe(true);
+    expect(manifest.llm.calls).toBe(anomalies.length);
+    expect(await pipeline.summarizeQueue.getJobCountByTypes('failed')).toBe(0);
+    // Honoured: after a 429 named its wait, nothing more was sent until the wait was over
+    // (calls already on the wire may land within a few ms of the 429).
+    for (const refused of fake.requests.filter(r => r.status === 429)) {
+      const early = fake.requests.filter(
+        r => r.at > refused.at + 50 && r.at < refused.at + (refused.retryAfterMs ?? 0) - 50,
+      );
+      expect(early).toEqual([]);
+    }
+  });
+
+  test('with 20 % of requests answered 500, every summary still arrives', async ({ redis, s3 }) => {
+    const fake = await startFakeLlm({ failRate: 0.2 });
+    onTestFinished(() => fake.close());
+    const store = storeOf(s3);
+    await uploadDistinctDay(store, date, 2_000);
+    const pipeline = await startPipeline(redis, store, {
+      summarizer: llm(fake.url),
+      retry: { attempts: 6, backoffMs: 50 },
+    });
+    await pipeline.runDay(date);
+    const { rides, manifest } = await readOutput(store);
+    const anomalies = rides.filter(r => r.anomaly);
+    expect(fake.count(500)).toBeGreaterThan(5);
+    expect(anomalies.every(r => r.summary_source === 'llm')).toBe(true);
+    expect(manifest.counts.summaries_by_source.failed).toBe(0);
+    expect(manifest.llm.calls).toBe(anomalies.length);
+  });
+
+  test('a prompt that always fails leaves the day loaded, with that ride marked failed and why', async ({
+    redis,
+    s3,
+  }) => {
+    const store = storeOf(s3);
+    await uploadDistinctDay(store, date, 2_000);
+    // The first ride the provider is asked about is the one whose prompt always fails.
+    let victim: string | undefined;
+    const fake = await startFakeLlm({
+      alwaysFail: user => {
+        victim ??= /Ride reference (\S+)\./.exec(user)?.[1];
+        return user.includes(`Ride reference ${victim}.`);
+      },
+    });
+    onTestFinished(() => fake.close());
+    const pipeline = await startPipeline(redis, store, {
+      summarizer: llm(fake.url),
+      retry: { attempts: 3, backoffMs: 50 },
+    });
+    await pipeline.runDay(date);
+    const { rides, manifest } = await readOutput(store);
+    const failed = rides.filter(r => r.summary_source === 'failed');
+    expect(failed.map(r => r.ride_id)).toEqual([victim]);
+    expect(failed[0]).toMatchObject({ summary: null, likely_cause: null });
+    expect(failed[0]?.summary_error).toMatch(/500|server had an error/);
+    expect(fake.requests.filter(r => r.status === 500)).toHaveLength(3);
+    expect(manifest.counts.summaries_by_source.failed).toBe(1);
+    expect(manifest.failed_summaries).toEqual([
+      { ride_id: victim, reason: failed[0]?.summary_error },
+    ]);
+    expect(rides.filter(r => r.anomaly && r.summary_source === 'llm').length).toBe(
+      manifest.counts.anomalies - 1,
+    );
+  });
+
+  test('an exhausted quota fails the summaries at once, without a call per ride, and the day still loads', async ({
+    redis,
+    s3,
+  }) => {
+    const fake = await startFakeLlm({ quotaExhausted: true });
+    onTestFinished(() => fake.close());
+    const store = storeOf(s3);
+    await uploadDistinctDay(store, date, 2_000);
+    const pipeline = await startPipeline(redis, store, {
+      summarizer: llm(fake.url),
+      llmConcurrency: 2,
+    });
+    await pipeline.runDay(date);
+    const { manifest } = await readOutput(store);
+    expect(manifest.counts.summaries_by_source).toEqual({
+      llm: 0,
+      extractive: 0,
+      failed: manifest.counts.anomalies,
+    });
+    expect(manifest.failed_summaries[0]?.reason).toMatch(/quota/);
+    expect(fake.requests.length).toBeLessThanOrEqual(2);
   });
 });

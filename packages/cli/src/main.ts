@@ -3,6 +3,7 @@ import { parseFlags, UsageError } from './args.ts';
 import type { Command } from './command.ts';
 import { CLUSTER_USAGE, clusterCommand } from './commands/cluster.ts';
 import { DEMO_USAGE, demoCommand } from './commands/demo.ts';
+import { RUN_USAGE, runCommand } from './commands/run.ts';
 import { EMBEDDED_USAGE, embeddedCommand, SETUP_USAGE, setupCommand } from './commands/setup.ts';
 import { SIMULATE_USAGE, simulateCommand } from './commands/simulate.ts';
 import { UPLOAD_USAGE, uploadCommand } from './commands/upload.ts';
@@ -20,6 +21,15 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
       await start();
     },
   },
+  'summarize-worker': {
+    usage: 'etml summarize-worker   (runs until SIGTERM; env: see README)',
+    run: async args => {
+      parseFlags('summarize-worker', args, {});
+      const { start } = await import('@etml/summarize-worker');
+      await start();
+    },
+  },
+  run: { usage: RUN_USAGE, run: runCommand },
   demo: { usage: DEMO_USAGE, run: demoCommand },
   setup: { usage: SETUP_USAGE, run: setupCommand },
   embedded: { usage: EMBEDDED_USAGE, run: embeddedCommand },

@@ -32,6 +32,11 @@ describe('parseEnv with the shared fragments', () => {
       OPENAI_MODEL: 'gpt-4o-mini',
       LLM_MAX_REQUESTS_PER_MINUTE: 60,
       LLM_CONCURRENCY: 4,
+      LLM_TIMEOUT_SECONDS: 60,
+      LLM_RATE_WINDOW_SECONDS: 60,
+      LLM_ATTEMPTS: 6,
+      LLM_BACKOFF_SECONDS: 2,
+      SUMMARIZER: 'auto',
     });
   });
 
@@ -48,6 +53,11 @@ describe('parseEnv with the shared fragments', () => {
       OPENAI_MODEL: 'gpt-4.1',
       LLM_MAX_REQUESTS_PER_MINUTE: '500',
       LLM_CONCURRENCY: '16',
+      LLM_TIMEOUT_SECONDS: '30',
+      LLM_RATE_WINDOW_SECONDS: '0.5',
+      LLM_ATTEMPTS: '3',
+      LLM_BACKOFF_SECONDS: '0.25',
+      SUMMARIZER: 'llm',
       UNRELATED: 'ignored',
     });
     expect(env).toEqual({
@@ -62,6 +72,11 @@ describe('parseEnv with the shared fragments', () => {
       OPENAI_MODEL: 'gpt-4.1',
       LLM_MAX_REQUESTS_PER_MINUTE: 500,
       LLM_CONCURRENCY: 16,
+      LLM_TIMEOUT_SECONDS: 30,
+      LLM_RATE_WINDOW_SECONDS: 0.5,
+      LLM_ATTEMPTS: 3,
+      LLM_BACKOFF_SECONDS: 0.25,
+      SUMMARIZER: 'llm',
     });
   });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envBool, envEnum, envInt, envString, envUrl } from './env.ts';
+import { envBool, envEnum, envInt, envNumber, envString, envUrl } from './env.ts';
 
 /** Env fragments that several services share; each service's env.ts spreads the ones it needs. */
 
@@ -39,6 +39,10 @@ export const llmEnv = {
   LLM_MAX_REQUESTS_PER_MINUTE: envInt({ min: 1 }).default(60),
   LLM_CONCURRENCY: envInt({ min: 1, max: 1_000 }).default(4),
   LLM_TIMEOUT_SECONDS: envInt({ min: 1, max: 600 }).default(60),
+  /** The window LLM_MAX_REQUESTS_PER_MINUTE is counted over: 60 s, as OpenAI counts. */
+  LLM_RATE_WINDOW_SECONDS: envNumber({ min: 0, exclusiveMin: true }).default(60),
+  LLM_ATTEMPTS: envInt({ min: 1, max: 50 }).default(6),
+  LLM_BACKOFF_SECONDS: envNumber({ min: 0 }).default(2),
   /** auto: the LLM when OPENAI_API_KEY is set, else the offline extractive summarizer. */
   SUMMARIZER: envEnum(['auto', 'llm', 'extractive'] as const).default('auto'),
 };

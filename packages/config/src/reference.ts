@@ -52,32 +52,58 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
   {
     name: 'OPENAI_API_KEY',
     default: 'offline summarizer',
-    description: 'Key for OpenAI or an OpenAI-compatible endpoint.',
-    pending: 'summarization',
+    description:
+      'Key for OpenAI or an OpenAI-compatible endpoint. Unset: the offline extractive summarizer, announced loudly at start.',
   },
   {
     name: 'OPENAI_BASE_URL',
     default: '`https://api.openai.com/v1`',
-    description: 'Any OpenAI-compatible endpoint.',
-    pending: 'summarization',
+    description:
+      'Any OpenAI-compatible Chat Completions endpoint (gateway, Ollama, vLLM, LM Studio).',
   },
   {
     name: 'OPENAI_MODEL',
     default: '`gpt-4o-mini`',
-    description: 'Model for ride summaries.',
-    pending: 'summarization',
+    description: 'Model for ride summaries. Part of every summary cache key.',
+  },
+  {
+    name: 'SUMMARIZER',
+    default: '`auto`',
+    description:
+      '`auto` (the LLM when `OPENAI_API_KEY` is set), `llm`, or `extractive` (offline, even with a key).',
   },
   {
     name: 'LLM_MAX_REQUESTS_PER_MINUTE',
     default: '`60`',
-    description: 'Queue-wide LLM request limit, shared by every summarize-worker.',
-    pending: 'summarization',
+    description:
+      'LLM requests allowed in any 60 s window, shared by every summarize-worker on the Redis (a sliding window, as OpenAI counts).',
   },
   {
     name: 'LLM_CONCURRENCY',
     default: '`4`',
     description: 'LLM calls in flight per summarize-worker process.',
-    pending: 'summarization',
+  },
+  {
+    name: 'LLM_TIMEOUT_SECONDS',
+    default: '`60`',
+    description: 'Timeout of one LLM request; a timeout is retried like a 5xx.',
+  },
+  {
+    name: 'LLM_ATTEMPTS',
+    default: '`6`',
+    description:
+      'Tries per summary for 5xx, timeouts and malformed answers. 429s do not use tries: they pause the queue.',
+  },
+  {
+    name: 'LLM_BACKOFF_SECONDS',
+    default: '`2`',
+    description: 'First wait before a retry; it doubles each time, with ±50 % jitter.',
+  },
+  {
+    name: 'LLM_RATE_WINDOW_SECONDS',
+    default: '`60`',
+    description:
+      'The window `LLM_MAX_REQUESTS_PER_MINUTE` is counted over. Keep 60 for real providers; tests shorten it.',
   },
   {
     name: 'SCHEDULE_CRON',

@@ -24,6 +24,8 @@ export interface FakeLlmRequest {
   user: string;
   status: number;
   jsonSchema: boolean;
+  /** The wait a 429 named (retry-after-ms). */
+  retryAfterMs?: number;
 }
 
 export interface FakeLlm {
@@ -94,8 +96,15 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
     };
     const user = request.messages.find(m => m.role === 'user')?.content ?? '';
     const jsonSchema = request.response_format?.type === 'json_schema';
-    const log = (status: number) =>
-      requests.push({ at: Date.now(), model: request.model, user, status, jsonSchema });
+    const log = (status: number, retryAfterMs?: number) =>
+      requests.push({
+        at: Date.now(),
+        model: request.model,
+        user,
+        status,
+        jsonSchema,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      });
     if (options.latencyMs) await new Promise(resolve => setTimeout(resolve, options.latencyMs));
 
     const now = Date.now();
@@ -114,7 +123,7 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
     }
     if (options.rpm !== undefined && accepted.length >= options.rpm) {
       const waitMs = Math.max(1, (accepted[0] as number) + windowMs - now);
-      log(429);
+      log(429, waitMs);
       send(
         res,
         429,

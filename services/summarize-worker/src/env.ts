@@ -15,6 +15,9 @@ export interface SummarizeWorkerEnv {
   maxRequestsPerMinute: number;
   /** LLM calls in flight in this process. */
   llmConcurrency: number;
+  limiterWindowMs: number;
+  /** Tries per summary for 5xx, timeouts and malformed answers, and the first backoff. */
+  retry: { attempts: number; backoffMs: number };
 }
 
 /** The summarize-worker's configuration; the only place it reads the environment. */
@@ -45,5 +48,7 @@ export function loadEnv(source: EnvSource = process.env): SummarizeWorkerEnv {
           },
     maxRequestsPerMinute: env.LLM_MAX_REQUESTS_PER_MINUTE,
     llmConcurrency: env.LLM_CONCURRENCY,
+    limiterWindowMs: Math.round(env.LLM_RATE_WINDOW_SECONDS * 1_000),
+    retry: { attempts: env.LLM_ATTEMPTS, backoffMs: Math.round(env.LLM_BACKOFF_SECONDS * 1_000) },
   };
 }

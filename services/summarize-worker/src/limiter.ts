@@ -1,10 +1,12 @@
 import type { Redis } from 'ioredis';
 
 /**
- * Takes a slot if fewer than max calls started within the window, by Redis's clock so every
+ * Takes a slot if the provider has not asked everyone to wait (KEYS[2]) and fewer than max calls started within the window, by Redis's clock so every
  * machine agrees. Returns 0, or how long until the oldest call leaves the window.
  */
 const ACQUIRE = `
+local paused = redis.call('PTTL', KEYS[2])
+if paused > 0 then return paused end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[2])
@@ -54,13 +56,26 @@ export class RequestLimiter {
     this.windowMs = options.windowMs ?? 60_000;
   }
 
+  /**
+   * No slot for anyone for `ms`: a 429 is honoured by every process, including jobs already
+   * running, not only by the queue's next fetch. A longer pause already set is kept.
+   */
+  async pause(ms: number): Promise<void> {
+    const left = await this.redis.pttl(this.pauseKey);
+    if (ms > left) await this.redis.set(this.pauseKey, '1', 'PX', Math.max(1, Math.round(ms)));
+  }
+
+  private get pauseKey(): string {
+    return `${this.key}:paused`;
+  }
+
   /** Runs `call` in a slot, or returns how long to wait (ms) before a slot may be free. */
   async run<T>(
     call: () => Promise<T>,
   ): Promise<{ ok: true; value: T } | { ok: false; waitMs: number }> {
     const slot = `${this.id}-${this.counter++}`;
     const waitMs = Number(
-      await this.redis.eval(ACQUIRE, 1, this.key, this.max, this.windowMs, slot),
+      await this.redis.eval(ACQUIRE, 2, this.key, this.pauseKey, this.max, this.windowMs, slot),
     );
     if (waitMs > 0) return { ok: false, waitMs };
     try {

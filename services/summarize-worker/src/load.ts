@@ -22,6 +22,8 @@ export interface LoadDeps {
   log: Logger;
   /** Children added per round trip. */
   batchSize?: number;
+  /** Tries per summary, and the first backoff; the catalog's defaults otherwise. */
+  retry?: { attempts: number; backoffMs: number } | undefined;
 }
 
 export interface LoadDayResult {
@@ -72,6 +74,15 @@ async function fanOut(
   );
 
   const spec = JOBS.summarizeRide;
+  const options = {
+    ...spec.options,
+    ...(deps.retry
+      ? {
+          attempts: deps.retry.attempts,
+          backoff: { ...spec.options.backoff, delay: deps.retry.backoffMs },
+        }
+      : {}),
+  };
   const parent = { id: job.id as string, queue: job.queueQualifiedName };
   const batchSize = deps.batchSize ?? 1_000;
   let added = 0;
@@ -88,7 +99,7 @@ async function fanOut(
       missing.map(({ data, jobId }) => ({
         name: spec.name,
         data,
-        opts: { ...spec.options, jobId, parent },
+        opts: { ...options, jobId, parent },
       })),
     );
     added += missing.length;

@@ -47,6 +47,8 @@ export async function start(source: NodeJS.ProcessEnv = process.env): Promise<vo
     summarizer: summarizerFor(env.summarizer),
     maxRequestsPerMinute: env.maxRequestsPerMinute,
     llmConcurrency: env.llmConcurrency,
+    limiterWindowMs: env.limiterWindowMs,
+    retry: env.retry,
     codeVersion: codeVersion(),
     log,
   });

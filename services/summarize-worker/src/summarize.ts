@@ -35,6 +35,7 @@ export interface SummarizeDeps {
   /** Runs an LLM call within the request limit, or says how long to wait. */
   limiter: {
     run<T>(call: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; waitMs: number }>;
+    pause(ms: number): Promise<void>;
   };
   /** The summarize queue, paused as a whole when the provider says to wait. */
   queue: Queue;
@@ -93,16 +94,31 @@ export function summarizeProcessor(deps: SummarizeDeps) {
     const key = cacheKey(summarizer.model, buildPrompt(input));
 
     const compute = async (): Promise<CachedSummary> => {
-      const call = () =>
-        summarizer.summarize(input, signal).catch(error => {
-          throw signal?.aborted ? error : new LlmCallFailed(classifyLlmError(error), error);
+      const call = async () => {
+        // Checked once this job holds an LLM slot: jobs queued for a slot when the quota ran
+        // out must not call either.
+        if (summarizer.source === 'llm') {
+          const since = await deps.redis.get(QUOTA_KEY);
+          if (since) throw new UnrecoverableError(`LLM quota exhausted: ${since}`);
+        }
+        return summarizer.summarize(input, signal).catch(async error => {
+          if (signal?.aborted) throw error;
+          const failure = classifyLlmError(error);
+          if (failure.kind === 'rate_limited') {
+            await deps.limiter.pause(failure.retryAfterMs ?? deps.defaultRetryAfterMs ?? 20_000);
+          }
+          if (failure.kind === 'quota') {
+            // Recorded before this slot is released, so the next job in line sees it.
+            const note = `${failure.message} (seen ${new Date().toISOString()} by job ${job.id})`;
+            await deps.redis.set(QUOTA_KEY, note, 'PX', deps.quotaPauseMs ?? 10 * 60_000, 'NX');
+          }
+          throw new LlmCallFailed(failure, error);
         });
+      };
       let answer: Awaited<ReturnType<typeof call>>;
       if (summarizer.source === 'extractive') {
         answer = await call();
       } else {
-        const since = await deps.redis.get(QUOTA_KEY);
-        if (since) throw new UnrecoverableError(`LLM quota exhausted: ${since}`);
         const slot = await deps.limiter.run(call);
         if (!slot.ok) throw new Limited(slot.waitMs);
         answer = slot.value;

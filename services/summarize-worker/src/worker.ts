@@ -20,8 +20,11 @@ export interface SummarizeWorkerOptions {
   llmConcurrency: number;
   codeVersion: CodeVersion;
   log: Logger;
-  /** Overrides for tests and benchmarks. */
+  /** The window maxRequestsPerMinute is counted over; 60 s unless a test shortens it. */
   limiterWindowMs?: number;
+  /** Tries per summary for 5xx, timeouts and malformed answers, and the first backoff. */
+  retry?: { attempts: number; backoffMs: number };
+  /** Overrides for tests and benchmarks. */
   defaultRetryAfterMs?: number;
   worker?: Partial<Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>>;
 }
@@ -56,6 +59,7 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
       prompts: new DayPrompts(options.store),
       limiter: {
         run: call => llmSlots.run(() => limiter.run(call)),
+        pause: ms => limiter.pause(ms),
       },
       queue: summarizeQueue,
       redis: connection,
@@ -80,6 +84,7 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
       redis: connection,
       model: options.summarizer.model,
       codeVersion: options.codeVersion,
+      retry: options.retry,
       log,
     }),
     { connection, log, concurrency: 2, maxStartedAttempts: 1_000, ...options.worker },
