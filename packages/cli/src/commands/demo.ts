@@ -1,13 +1,19 @@
 import { join, relative } from 'node:path';
-import { type ClusterDayResult, createClusterWorker } from '@etml/cluster-worker';
+import { createClusterWorker } from '@etml/cluster-worker';
 import { addDays, keys, type RideDate, rideDateInZone } from '@etml/domain';
-import { enqueueClusterDay, producerConnection, QUEUES } from '@etml/queues';
-import { connectRedis, connectStore, createLogger } from '@etml/runtime';
+import { producerConnection, QUEUES } from '@etml/queues';
+import { codeVersion, connectRedis, connectStore, createLogger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
-import { Queue, QueueEvents } from 'bullmq';
+import {
+  createSummarizeWorker,
+  loadEnv as loadSummarizeEnv,
+  summarizerFor,
+} from '@etml/summarize-worker';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { dateFlag, intFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
+import { type DayQueues, followDay, startDay } from '../follow.ts';
 import { plural } from '../output.ts';
 import { DEFAULT_RIDES, simulateToStore } from './simulate.ts';
 
@@ -15,8 +21,7 @@ export const DEMO_USAGE = 'etml demo [--date YYYY-MM-DD] [--rides N]';
 
 /** Steps of the pipeline that this version does not have yet, in order. */
 const NOT_YET_BUILT = [
-  'summarize-worker: one LLM summary per anomalous ride, under a global rate limit',
-  'load step: output/date=D/rides.jsonl, rides.parquet, report.html and _manifest.json',
+  'output/date=D/rides.parquet and report.html (the manifest lists what exists)',
   'scheduler and Bull Board',
 ];
 
@@ -41,41 +46,52 @@ async function evictionPolicy(url: string): Promise<string> {
 }
 
 /**
- * Runs cluster-D through the real queue: a cluster-worker in this process takes the job from
- * Redis, reads S3 and writes clustered/ and rejected/, exactly as the service does.
+ * Runs the day through the real queues: a cluster-worker and a summarize-worker in this process
+ * take the jobs from Redis and read and write S3, exactly as the services do.
  */
-async function runClusterStep(
-  redisUrl: string,
-  store: ObjectStore,
-  date: RideDate,
-  rides: number,
-): Promise<ClusterDayResult> {
+async function runDay(redisUrl: string, store: ObjectStore, date: RideDate, rides: number) {
+  const llm = loadSummarizeEnv();
   const connection = await producerConnection(redisUrl);
-  const queue = new Queue(QUEUES.cluster, { connection });
-  const events = new QueueEvents(QUEUES.cluster, { connection: { url: redisUrl } });
-  const worker = createClusterWorker({
+  const queues: DayQueues = {
+    cluster: new Queue(QUEUES.cluster, { connection }),
+    load: new Queue(QUEUES.load, { connection }),
+    summarize: new Queue(QUEUES.summarize, { connection }),
+  };
+  const quiet = createLogger('demo', () => {});
+  const cluster = createClusterWorker({ redisUrl, store, cluster: {}, rawWaitMs: 0, log: quiet });
+  const summarize = createSummarizeWorker({
     redisUrl,
     store,
-    cluster: {},
-    rawWaitMs: 0,
-    log: createLogger('cluster-worker', () => {}),
+    summarizer: summarizerFor(llm.summarizer),
+    maxRequestsPerMinute: llm.maxRequestsPerMinute,
+    llmConcurrency: llm.llmConcurrency,
+    limiterWindowMs: llm.limiterWindowMs,
+    retry: llm.retry,
+    codeVersion: codeVersion(),
+    log: quiet,
   });
   try {
-    await events.waitUntilReady();
-    const { jobId } = await enqueueClusterDay(queue, date);
-    const job = await queue.getJob(jobId);
-    if (!job) throw new Error(`${jobId} vanished from the queue`);
-    // A job left from an earlier demo of the same date is run again, so the demo always works.
-    if (['completed', 'failed'].includes(await job.getState()))
-      await job.retry((await job.getState()) as 'completed' | 'failed');
-    return (await job.waitUntilFinished(
-      events,
-      120_000 + rides / 10 /* ms: a million rides take about 30 s */,
-    )) as ClusterDayResult;
+    // A day left from an earlier demo is run again, so the demo always shows a fresh run.
+    await startDay(queues, date, true);
+    let last = '';
+    const result = await followDay(queues, date, {
+      timeoutMs: 600_000 + rides,
+      pollMs: 200,
+      onProgress: progress => {
+        if (progress.step !== last) process.stderr.write(`${progress.step}...\n`);
+        last = progress.step;
+      },
+    });
+    return {
+      result,
+      summarizer:
+        llm.summarizer.kind === 'llm'
+          ? `LLM ${llm.summarizer.model}`
+          : `offline extractive summarizer (${llm.summarizer.why})`,
+    };
   } finally {
-    await worker.close();
-    await events.close();
-    await queue.close();
+    await Promise.all([cluster.close(), summarize.close()]);
+    await Promise.all(Object.values(queues).map(q => q.close()));
     connection.disconnect();
   }
 }
@@ -105,10 +121,12 @@ export const demoCommand: Command = async (args, getEnv) => {
   const store = await connectStore(env);
   process.stderr.write(`s3:    ${store.description}\n`);
   process.stderr.write(`${await simulateToStore({ date, rides, seed: 42 }, store)}\n`);
-  const clustered = await runClusterStep(redis.value, store.value, date, rides);
+  const { result, summarizer } = await runDay(redis.value, store.value, date, rides);
+  const { counts, llm } = result;
   process.stderr.write(
-    `cluster-${date}: ${clustered.valid} rides, ${plural(clustered.clusters, 'cluster')}, ${clustered.noise} noise, ` +
-      `${clustered.anomalies} anomalies (eps ${clustered.params.eps.toPrecision(3)}, min_samples ${clustered.params.minSamples})\n`,
+    `${date}: ${counts.valid} rides, ${plural(counts.clusters, 'cluster')}, ${counts.noise} noise, ` +
+      `${counts.anomalies} anomalies; summaries from the ${summarizer}: ` +
+      `${llm.calls} LLM calls, ${llm.cache_hits} cache hits\n`,
   );
 
   const lines = ['', `Demo for ride date ${date}:`];
@@ -117,6 +135,7 @@ export const demoCommand: Command = async (args, getEnv) => {
     keys.rawPrefix(date),
     `clustered/date=${date}/`,
     `rejected/date=${date}/`,
+    keys.outputPrefix(date),
   ]) {
     for await (const item of store.value.list(prefix)) written.push(item);
   }
@@ -133,12 +152,17 @@ export const demoCommand: Command = async (args, getEnv) => {
     const file = onDisk(item.key);
     if (file) lines.push(`      on disk: ${file}`);
   }
-  const clusteredFile = onDisk(keys.clustered(date));
+  const outputFile = onDisk(keys.output(date, 'rides.jsonl'));
+  const manifestFile = onDisk(keys.manifest(date));
   lines.push(
-    '  The anomalous rides, with their reasons:',
-    clusteredFile
-      ? `    grep '"anomaly":true' ${clusteredFile} | head -3`
-      : `    aws s3 cp ${store.value.uri(keys.clustered(date))} - | grep '"anomaly":true' | head -3`,
+    '  The anomalous rides, with their reasons and summaries:',
+    outputFile
+      ? `    grep '"anomaly":true' ${outputFile} | head -3`
+      : `    aws s3 cp ${store.value.uri(keys.output(date, 'rides.jsonl'))} - | grep '"anomaly":true' | head -3`,
+    "  The day's counts, LLM calls, tokens, cost and checksums:",
+    manifestFile
+      ? `    cat ${manifestFile}`
+      : `    aws s3 cp ${store.value.uri(keys.manifest(date))} -`,
     '  Not built yet in this version, so not run:',
     ...NOT_YET_BUILT.map(step => `    - ${step}`),
     '',
