@@ -193,24 +193,35 @@ describe('etml simulate --output', () => {
 });
 
 describe('etml demo', () => {
-  test('simulates a day and runs it through the cluster queue into clustered/ and rejected/', async ({
+  test('simulates a day and runs it through the queues to output/ and its manifest', async ({
     redis,
     s3,
   }) => {
     const env = { ...s3Env(s3), REDIS_URL: redis.url };
     const result = await runEtml(['demo', '--date', '2025-07-30', '--rides', '2000'], env);
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain('cluster-2025-07-30: 2000 rides');
-    expect(result.stdout).toContain(`s3://${s3.bucket}/clustered/date=2025-07-30/rides.jsonl`);
-    const lines = (await storeOf(s3).getBytes('clustered/date=2025-07-30/rides.jsonl'))
+    expect(result.stderr).toMatch(
+      /2025-07-30: 2000 rides, .* anomalies; summaries from the offline/,
+    );
+    expect(result.stdout).toContain(`s3://${s3.bucket}/output/date=2025-07-30/rides.jsonl`);
+    expect(result.stdout).toContain(`s3://${s3.bucket}/output/date=2025-07-30/_manifest.json`);
+    const store = storeOf(s3);
+    const lines = (await store.getBytes('output/date=2025-07-30/rides.jsonl'))
       .toString()
       .trimEnd()
       .split('\n');
     expect(lines).toHaveLength(2000);
-    // A second demo of the same date runs the job again instead of finding it done.
+    const first = await store.getJson<{ created_at: string }>(
+      'output/date=2025-07-30/_manifest.json',
+    );
+    // A second demo of the same date runs the day again instead of finding it done.
     const again = await runEtml(['demo', '--date', '2025-07-30', '--rides', '2000'], env);
     expect(again.code).toBe(0);
-    expect(again.stderr).toContain('cluster-2025-07-30: 2000 rides');
+    expect(again.stderr).toMatch(/2025-07-30: 2000 rides/);
+    const second = await store.getJson<{ created_at: string }>(
+      'output/date=2025-07-30/_manifest.json',
+    );
+    expect(second.created_at > first.created_at).toBe(true);
   });
 });
 
