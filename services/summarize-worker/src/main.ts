@@ -48,6 +48,7 @@ export async function start(source: NodeJS.ProcessEnv = process.env): Promise<vo
     maxRequestsPerMinute: env.maxRequestsPerMinute,
     llmConcurrency: env.llmConcurrency,
     limiterWindowMs: env.limiterWindowMs,
+    callTimeoutMs: env.summarizer.kind === 'llm' ? env.summarizer.timeoutMs : undefined,
     retry: env.retry,
     codeVersion: codeVersion(),
     log,

@@ -22,6 +22,8 @@ export interface SummarizeWorkerOptions {
   log: Logger;
   /** The window maxRequestsPerMinute is counted over; 60 s unless a test shortens it. */
   limiterWindowMs?: number;
+  /** The LLM request timeout: how long a call may hold its rate-limit slot before it is freed. */
+  callTimeoutMs?: number;
   /** Tries per summary for 5xx, timeouts and malformed answers, and the first backoff. */
   retry?: { attempts: number; backoffMs: number };
   /** Overrides for tests and benchmarks. */
@@ -50,6 +52,7 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
     key: 'etml:llm-requests',
     max: options.maxRequestsPerMinute,
     windowMs: options.limiterWindowMs ?? 60_000,
+    leaseMs: (options.callTimeoutMs ?? 60_000) + 5_000,
   });
   const summarize = createWorker<unknown, SummarizeResult>(
     QUEUES.summarize,

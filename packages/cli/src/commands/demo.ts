@@ -66,6 +66,7 @@ async function runDay(redisUrl: string, store: ObjectStore, date: RideDate, ride
     maxRequestsPerMinute: llm.maxRequestsPerMinute,
     llmConcurrency: llm.llmConcurrency,
     limiterWindowMs: llm.limiterWindowMs,
+    callTimeoutMs: llm.summarizer.kind === 'llm' ? llm.summarizer.timeoutMs : undefined,
     retry: llm.retry,
     codeVersion: codeVersion(),
     log: quiet,

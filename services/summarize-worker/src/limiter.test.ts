@@ -1,0 +1,102 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from '@etml/testing';
+import { Redis } from 'ioredis';
+import { describe, expect, onTestFinished } from 'vitest';
+import { RequestLimiter } from './limiter.ts';
+
+function clients(url: string, n: number): Redis[] {
+  const list = Array.from({ length: n }, () => new Redis(url));
+  onTestFinished(() => {
+    for (const c of list) c.disconnect();
+  });
+  return list;
+}
+
+describe('RequestLimiter on a real Redis', () => {
+  test('three processes hammering one limit never start more than max calls in any window', async ({
+    redis,
+  }) => {
+    const windowMs = 400;
+    const limiters = clients(redis.url, 3).map(
+      c => new RequestLimiter(c, { key: 'limit', max: 5, windowMs, leaseMs: 100 }),
+    );
+    const started: number[] = [];
+    const deadline = Date.now() + 1_500;
+    await Promise.all(
+      limiters.flatMap(limiter =>
+        Array.from({ length: 4 }, async () => {
+          while (Date.now() < deadline) {
+            const slot = await limiter.run(async () => {
+              started.push(Date.now());
+              await sleep(5);
+            });
+            if (!slot.ok) {
+              expect(slot.waitMs).toBeGreaterThan(0);
+              expect(slot.waitMs).toBeLessThanOrEqual(windowMs + 1);
+              await sleep(Math.min(slot.waitMs, 20));
+            }
+          }
+        }),
+      ),
+    );
+    started.sort((a, b) => a - b);
+    // Used, not starved: about 5 per window over 1.5 s.
+    expect(started.length).toBeGreaterThanOrEqual(15);
+    for (const [i, at] of started.entries()) {
+      const inWindow = started.filter(t => t >= at && t < at + windowMs - 10).length;
+      expect(inWindow, `window from call ${i}`).toBeLessThanOrEqual(5);
+    }
+  });
+
+  test('a slow call keeps its slot until its answer arrives', async ({ redis }) => {
+    const [client] = clients(redis.url, 1);
+    const limiter = new RequestLimiter(client as Redis, {
+      key: 'slow',
+      max: 1,
+      windowMs: 300,
+      leaseMs: 2_000,
+    });
+    const slow = limiter.run(() => sleep(500));
+    await sleep(350);
+    // 350 ms after the start, but the provider may have seen the request just now.
+    const early = await limiter.run(async () => 'early');
+    expect(early.ok).toBe(false);
+    // In flight: its slot frees a window after it ends, at the earliest a window from now.
+    if (!early.ok) expect(early.waitMs).toBeGreaterThanOrEqual(300);
+    await slow;
+    await sleep(320);
+    expect(await limiter.run(async () => 'late')).toEqual({ ok: true, value: 'late' });
+  });
+
+  test('the slot of a process that died mid-call is freed a lease later', async ({ redis }) => {
+    const [a, b] = clients(redis.url, 2);
+    const options = { key: 'dead', max: 1, windowMs: 200, leaseMs: 300 };
+    const dying = new RequestLimiter(a as Redis, options);
+    // The call never ends, as if its process had been killed.
+    void dying.run(() => new Promise(() => {}));
+    await sleep(50);
+    const survivor = new RequestLimiter(b as Redis, options);
+    const refused = await survivor.run(async () => 1);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.waitMs).toBeGreaterThanOrEqual(200);
+    await sleep(250);
+    expect((await survivor.run(async () => 1)).ok).toBe(false);
+    await sleep(300);
+    expect((await survivor.run(async () => 1)).ok).toBe(true);
+  });
+
+  test('a pause (a 429) refuses every slot for its length, and a shorter one does not cut it', async ({
+    redis,
+  }) => {
+    const [a, b] = clients(redis.url, 2);
+    const one = new RequestLimiter(a as Redis, { key: 'paused', max: 100 });
+    const other = new RequestLimiter(b as Redis, { key: 'paused', max: 100 });
+    await one.pause(600);
+    await other.pause(50);
+    const refused = await other.run(async () => 1);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.waitMs).toBeGreaterThan(400);
+    await sleep(650);
+    expect((await other.run(async () => 1)).ok).toBe(true);
+  });
+});
