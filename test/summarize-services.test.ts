@@ -78,3 +78,46 @@ describe('the services as processes, followed by etml run', () => {
     expect(fake.peakInWindow()).toBe(60);
   });
 });
+
+describe('summarize-worker shutdown', () => {
+  test('SIGTERM during LLM calls exits within the grace period, and another worker completes the jobs', async ({
+    redis,
+    s3,
+  }) => {
+    const fake = await startFakeLlm({ latencyMs: 60_000 });
+    onTestFinished(() => fake.close());
+    const store = storeOf(s3);
+    await uploadDistinctDay(store, date, 400);
+    const env = {
+      ...s3Env(s3),
+      REDIS_URL: redis.url,
+      OPENAI_API_KEY: 'sk-test',
+      OPENAI_BASE_URL: fake.url,
+    };
+    startService('cluster-worker', env);
+    const first = startService('summarize-worker', env);
+    const run = runEtml(['run', '--date', date, '--timeout-minutes', '2'], env);
+    // Wait until the first worker has calls on the wire that will not answer for a minute.
+    const deadline = Date.now() + 30_000;
+    while (fake.pending() < 4 && Date.now() < deadline) {
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    expect(fake.pending()).toBeGreaterThanOrEqual(4);
+    const stopping = Date.now();
+    expect(await first.stop()).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(15_000);
+    expect(first.stderr()).toContain('SIGTERM');
+    expect(fake.requests).toHaveLength(0);
+
+    fake.configure({});
+    startService('summarize-worker', env);
+    const result = await run;
+    expect(result.code, result.stderr).toBe(0);
+    const manifest = await store.getJson<DayManifest>(keys.manifest(date));
+    expect(manifest.counts.summaries_by_source).toEqual({
+      llm: manifest.counts.anomalies,
+      extractive: 0,
+      failed: 0,
+    });
+  });
+});

@@ -33,6 +33,8 @@ export interface FakeLlm {
   url: string;
   readonly requests: readonly FakeLlmRequest[];
   count(status: number): number;
+  /** Requests received and not answered yet (held by latencyMs, say). */
+  pending(): number;
   /** The largest number of accepted requests seen in any window. */
   peakInWindow(): number;
   configure(options: FakeLlmOptions): void;
@@ -78,6 +80,7 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
   const accepted: number[] = [];
   let peak = 0;
   let draws = 0;
+  let pending = 0;
   const random = () => {
     // A fixed linear congruential sequence: the same run fails the same requests.
     draws = (Math.imul(draws, 1_103_515_245) + 12_345) >>> 0;
@@ -105,7 +108,11 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
         jsonSchema,
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       });
-    if (options.latencyMs) await new Promise(resolve => setTimeout(resolve, options.latencyMs));
+    if (options.latencyMs) {
+      pending += 1;
+      await new Promise(resolve => setTimeout(resolve, options.latencyMs));
+      pending -= 1;
+    }
 
     const now = Date.now();
     const windowMs = options.windowMs ?? 60_000;
@@ -201,6 +208,7 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
       return requests;
     },
     count: status => requests.filter(r => r.status === status).length,
+    pending: () => pending,
     peakInWindow: () => peak,
     configure(next) {
       options = next;

@@ -10,7 +10,7 @@ import {
   PROMPT_VERSION,
   type Summarizer,
 } from '@etml/summarization';
-import { type Job, type Queue, RateLimitError, UnrecoverableError } from 'bullmq';
+import { type Job, type Queue, RateLimitError, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CachedSummary, SummaryCache } from './cache.ts';
 import type { DayPrompts } from './prompts.ts';
@@ -80,7 +80,7 @@ export function summarizeProcessor(deps: SummarizeDeps) {
   const { summarizer, log } = deps;
   return async (
     job: Job<unknown, SummarizeResult>,
-    _token?: string,
+    token?: string,
     signal?: AbortSignal,
   ): Promise<SummarizeResult> => {
     const parsed = SummarizeRidePayload.safeParse(job.data);
@@ -152,6 +152,12 @@ export function summarizeProcessor(deps: SummarizeDeps) {
         tokens,
       };
     } catch (error) {
+      if (signal?.aborted) {
+        // Cancelled because this worker is shutting down: back to wait, attempt unused, for
+        // another worker to take.
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
       if (error instanceof UnrecoverableError) throw error;
       if (error instanceof Limited) {
         await deps.queue.rateLimit(error.waitMs);

@@ -94,8 +94,17 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
   );
   return {
     workers: [summarize, load],
-    async close() {
+    /**
+     * Stops taking jobs and lets running ones finish; after `graceMs` the running LLM calls are
+     * aborted and their jobs go back to wait for another worker.
+     */
+    async close(graceMs = 10_000) {
+      const timer = setTimeout(() => {
+        summarize.cancelAllJobs('shutting down');
+        load.cancelAllJobs('shutting down');
+      }, graceMs);
       await Promise.all([summarize.close(), load.close()]);
+      clearTimeout(timer);
       await summarizeQueue.close();
       connection.disconnect();
     },
