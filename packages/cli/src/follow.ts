@@ -33,6 +33,15 @@ export async function startDay(queues: DayQueues, date: RideDate, force: boolean
   const existing = await queues.cluster.getJob(id);
   const state = existing ? await existing.getState() : 'missing';
   if (existing && force && (state === 'completed' || state === 'failed')) {
+    // Recomputing under a load that is still summarizing the old clustering would mix the two.
+    const load = await queues.load.getJob(jobIds.loadDay(date));
+    const loadState = load ? await load.getState() : 'missing';
+    if (load && loadState !== 'completed' && loadState !== 'failed') {
+      throw new StepFailed(
+        jobIds.loadDay(date),
+        `cannot force ${date} while its load step is still ${loadState}; let it finish, then rerun with --force`,
+      );
+    }
     await existing.remove();
   }
   return enqueueClusterDay(queues.cluster, date);

@@ -72,8 +72,9 @@ async function runDay(redisUrl: string, store: ObjectStore, date: RideDate, ride
     log: quiet,
   });
   try {
-    // A day left from an earlier demo is run again, so the demo always shows a fresh run.
-    await startDay(queues, date, true);
+    // A day left from an earlier demo is run again, so the demo always shows a fresh run; one
+    // still in progress (an interrupted demo) is finished instead.
+    await startDay(queues, date, true).catch(() => startDay(queues, date, false));
     let last = '';
     const result = await followDay(queues, date, {
       timeoutMs: 600_000 + rides,
