@@ -41,6 +41,24 @@ describe('the services as processes, followed by etml run', () => {
     const again = await runEtml(['run', '--date', date], env);
     expect(again.code).toBe(0);
     expect(again.stderr).toContain('already done');
+
+    // --force computes the day again: the same bytes, a new manifest.
+    const before = await store.getBytes(keys.output(date, 'rides.jsonl'));
+    const forced = await runEtml(['run', '--date', date, '--force'], env);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toContain('enqueued');
+    expect(await store.getBytes(keys.output(date, 'rides.jsonl'))).toEqual(before);
+    const remade = await store.getJson<DayManifest>(keys.manifest(date));
+    expect(remade.created_at > manifest.created_at).toBe(true);
+  });
+
+  test('etml run exits 1 naming the step that failed and why', async ({ redis, s3 }) => {
+    const env = { ...s3Env(s3), REDIS_URL: redis.url, RAW_WAIT_MINUTES: '0' };
+    startService('cluster-worker', env);
+    const run = await runEtml(['run', '--date', date], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/etml: cluster-2025-07-30 failed: no raw input for 2025-07-30/);
+    expect(run.stderr).toContain(`raw/date=${date}/rides.{json,jsonl,csv}`);
   });
 
   test('two summarize-worker processes share one sliding-window limit: 0 429s from a provider with the same limit', async ({

@@ -21,6 +21,8 @@ export const keys = {
   raw: (date: RideDate, format: RawFormat) => `raw/date=${date}/rides.${format}`,
   clustered: (date: RideDate) => `clustered/date=${date}/rides.jsonl`,
   rejected: (date: RideDate) => `rejected/date=${date}/rows.jsonl`,
+  /** What clustering found, and the sha256 of clustered/rides.jsonl; written after it. */
+  clustering: (date: RideDate) => `clustered/date=${date}/_clustering.json`,
   /** The day's distinct prompt inputs, which its summarize jobs name by sha256. */
   prompts: (date: RideDate) => `clustered/date=${date}/prompts.jsonl`,
   summaryCache: (sha256: string) => {

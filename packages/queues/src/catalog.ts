@@ -27,8 +27,11 @@ export const ClusterDayPayload: z.ZodType<ClusterDayPayload, { date: string }> =
   date: rideDate,
 });
 
-/** What clustering found, passed on so the manifest can report it. */
-export const ClusterFacts = z.object({
+/**
+ * What clustering found, written beside the clustered rides (clustered/date=D/_clustering.json)
+ * with their checksum, so the load step can tell which clustering it is loading.
+ */
+export const ClusteringRecord = z.object({
   input: z.string(),
   rows: z.number().int().min(0),
   valid: z.number().int().min(0),
@@ -41,14 +44,16 @@ export const ClusterFacts = z.object({
     minSamples: z.number().int(),
     source: z.enum(['default', 'explicit']),
   }),
+  clustered: z.object({ bytes: z.number().int().min(0), sha256: z.string() }),
 });
-export type ClusterFacts = z.infer<typeof ClusterFacts>;
+export type ClusteringRecord = z.infer<typeof ClusteringRecord>;
 
 export const LoadDayPayload = z.object({
   date: rideDate,
-  cluster: ClusterFacts,
   /** Persisted before the job waits, so its second run goes straight to the fan-in. */
   step: z.enum(['fan-out', 'fan-in']).default('fan-out'),
+  /** The sha256 of the clustered rides the children were made from. */
+  clustered: z.string().optional(),
 });
 export type LoadDayPayload = z.output<typeof LoadDayPayload>;
 

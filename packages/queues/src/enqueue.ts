@@ -1,6 +1,5 @@
 import type { RideDate } from '@etml/domain';
 import type { Queue } from 'bullmq';
-import type { z } from 'zod';
 import { type ClusterDayPayload, JOBS, type LoadDayPayload } from './catalog.ts';
 
 export interface Enqueued {
@@ -33,20 +32,25 @@ export async function enqueueClusterDay(
  * recovered after a crash, and each of those means the day downstream must follow the new
  * clustering: a finished load-D is replaced, with its summarize children (their summaries stay
  * in the S3 cache, so the replacement costs no LLM calls). A load-D still in progress is left
- * alone.
+ * alone: before it writes anything it checks which clustering it fanned out from, and fans out
+ * again if that changed.
  */
-export async function enqueueLoadDay(
-  queue: Queue,
-  data: z.input<typeof JOBS.loadDay.payload>,
-): Promise<Enqueued> {
+export async function enqueueLoadDay(queue: Queue, date: RideDate): Promise<Enqueued> {
   const spec = JOBS.loadDay;
-  const payload: LoadDayPayload = spec.payload.parse(data);
+  const payload: LoadDayPayload = spec.payload.parse({ date });
   const jobId = spec.jobId(payload);
   const existing = await queue.getJob(jobId);
   if (existing) {
     const state = await existing.getState();
     if (state !== 'completed' && state !== 'failed') return { jobId, added: false, state };
-    await existing.remove({ removeChildren: true });
+    try {
+      await existing.remove({ removeChildren: true });
+    } catch (error) {
+      throw new Error(
+        `cannot replace ${jobId} (${state}) while some of its summarize jobs are still running: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
   }
   const job = await queue.add(spec.name, payload, { ...spec.options, jobId });
   return { jobId, added: true, state: await job.getState() };

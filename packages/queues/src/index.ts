@@ -1,6 +1,6 @@
 export {
   ClusterDayPayload,
-  ClusterFacts,
+  ClusteringRecord,
   JOBS,
   LoadDayPayload,
   QUEUES,

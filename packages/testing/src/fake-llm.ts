@@ -143,7 +143,8 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
         },
         {
           'retry-after': String(Math.ceil(waitMs / 1_000)),
-          'retry-after-ms': String(waitMs),
+          // Fractional, as some servers send it.
+          'retry-after-ms': (waitMs + 0.25).toFixed(2),
           'x-ratelimit-limit-requests': String(options.rpm),
           'x-ratelimit-remaining-requests': '0',
           'x-ratelimit-reset-requests': `${waitMs}ms`,

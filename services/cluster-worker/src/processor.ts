@@ -1,6 +1,6 @@
 import { type ClusterOptions, clusterDay, type DayPhase, type RejectedRow } from '@etml/clustering';
 import { InputError, keys, RAW_FORMATS, type RawFormat, type RideDate } from '@etml/domain';
-import { ClusterDayPayload, type ClusterFacts } from '@etml/queues';
+import { ClusterDayPayload, type ClusteringRecord } from '@etml/queues';
 import type { Logger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
@@ -12,7 +12,7 @@ export interface ClusterProcessorDeps {
   rawWaitMs: number;
   log: Logger;
   /** Passes the clustered day on to the next step (load-D); returns that step's job id. */
-  handOff: (date: RideDate, facts: ClusterFacts) => Promise<{ jobId: string }>;
+  handOff: (date: RideDate) => Promise<{ jobId: string }>;
 }
 
 export interface ClusterDayResult {
@@ -110,13 +110,16 @@ export function clusterProcessor(deps: ClusterProcessorDeps) {
     const progress = (phase: DayPhase, rows: number) => {
       job.updateProgress({ phase, rows }).catch(() => {});
     };
+    let clustered: { bytes: number; sha256: string } | undefined;
     try {
       const summary = await clusterDay(
         { format: raw.format, name: input, open },
         {
           rejected: (rows: AsyncIterable<RejectedRow>) =>
             store.writeNdjson(keys.rejected(date), rows),
-          output: chunks => store.putStream(keys.clustered(date), chunks, 'application/x-ndjson'),
+          output: async chunks => {
+            clustered = await store.putStream(keys.clustered(date), chunks, 'application/x-ndjson');
+          },
         },
         deps.cluster,
         progress,
@@ -126,7 +129,8 @@ export function clusterProcessor(deps: ClusterProcessorDeps) {
         `clustered ${summary.valid} rides (${summary.rejected} rejected): ${counts.clusters} clusters, ` +
           `${counts.noise} noise, ${counts.anomalies} anomalies; eps ${params.eps}, min_samples ${params.minSamples} (${params.source})`,
       );
-      const facts: ClusterFacts = {
+      if (!clustered) throw new Error(`${store.uri(keys.clustered(date))} was not written`);
+      const record: ClusteringRecord = {
         input,
         rows: summary.rows,
         valid: summary.valid,
@@ -135,13 +139,15 @@ export function clusterProcessor(deps: ClusterProcessorDeps) {
         noise: counts.noise,
         anomalies: counts.anomalies,
         params: { eps: params.eps, minSamples: params.minSamples, source: params.source },
+        clustered: { bytes: clustered.bytes, sha256: clustered.sha256 },
       };
-      const next = await deps.handOff(date, facts);
+      await store.putJson(keys.clustering(date), record);
+      const next = await deps.handOff(date);
       await job.log(`handed on to ${next.jobId}`);
       await job.updateProgress({ phase: 'done', rows: summary.rows });
       return {
         date,
-        ...facts,
+        ...record,
         outputs: {
           clustered: store.uri(keys.clustered(date)),
           rejected: store.uri(keys.rejected(date)),

@@ -26,7 +26,7 @@ export function createClusterWorker(options: ClusterWorkerOptions) {
     QUEUES.cluster,
     clusterProcessor({
       ...options,
-      handOff: (date, cluster) => enqueueLoadDay(loadQueue, { date, cluster }),
+      handOff: date => enqueueLoadDay(loadQueue, date),
     }),
     {
       connection,

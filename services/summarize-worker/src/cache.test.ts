@@ -77,4 +77,43 @@ describe('SummaryCache on real Redis and S3', () => {
     expect(result).toEqual({ value: summary('Recovered.'), hit: false });
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
   });
+
+  test('a live holder slower than the lock TTL keeps its lock: still one computation', async ({
+    redis,
+    s3,
+  }) => {
+    const store = storeFor(s3);
+    const clients = [new Redis(redis.url), new Redis(redis.url)];
+    onTestFinished(() => {
+      for (const c of clients) c.disconnect();
+    });
+    let calls = 0;
+    const slow = async () => {
+      calls += 1;
+      await new Promise(resolve => setTimeout(resolve, 1_000));
+      return summary('Slow but sure.');
+    };
+    const [a, b] = clients.map(c => new SummaryCache(store, c, { pollMs: 20, lockTtlMs: 300 }));
+    const first = (a as SummaryCache).getOrCompute(KEY, slow);
+    await new Promise(resolve => setTimeout(resolve, 100));
+    const second = await (b as SummaryCache).getOrCompute(KEY, slow);
+    expect((await first).hit).toBe(false);
+    expect(second).toEqual({ value: summary('Slow but sure.'), hit: true });
+    expect(calls).toBe(1);
+  });
+
+  test('an object that is not a summary counts as missing and is replaced', async ({
+    redis,
+    s3,
+  }) => {
+    const store = storeFor(s3);
+    const client = new Redis(redis.url);
+    onTestFinished(() => client.disconnect());
+    await store.putJson(`cache/summaries/${KEY}.json`, { summary: 'x', likely_cause: 'aliens' });
+    const cache = new SummaryCache(store, client);
+    expect(await cache.get(KEY)).toBeUndefined();
+    const result = await cache.getOrCompute(KEY, async () => summary('Fresh.'));
+    expect(result.hit).toBe(false);
+    expect(await cache.get(KEY)).toEqual(summary('Fresh.'));
+  });
 });

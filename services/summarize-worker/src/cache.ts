@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keys, NotFoundError } from '@etml/domain';
 import type { ObjectStore } from '@etml/storage';
-import type { LikelyCause } from '@etml/summarization';
+import { LIKELY_CAUSES, type LikelyCause } from '@etml/summarization';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 
 /** One stored summary: what the output record needs, and what it cost. */
 export interface CachedSummary {
@@ -15,14 +16,26 @@ export interface CachedSummary {
   usage: { promptTokens: number; completionTokens: number };
 }
 
+const Stored = z.object({
+  summary: z.string().min(1),
+  likely_cause: z.enum(LIKELY_CAUSES),
+  source: z.enum(['llm', 'extractive']),
+  model: z.string(),
+  prompt_version: z.string(),
+  usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }),
+});
+
 export interface SummaryCacheOptions {
-  /** How long one process may hold a key's lock while it calls the LLM. */
+  /** A lock's time to live; its holder renews it while it computes, so only a dead one loses it. */
   lockTtlMs?: number;
   pollMs?: number;
+  /** How long a job waits for another worker's computation before it gives up (and retries). */
+  maxWaitMs?: number;
 }
 
-// Deletes the lock only if it is still ours: an expired lock may belong to someone else by now.
+// Delete or renew the lock only if it is still ours: an expired lock may be someone else's by now.
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 /**
  * Summaries addressed by content (cache/summaries/<sha256>.json in S3), computed once: when many
@@ -36,22 +49,25 @@ export class SummaryCache {
   private readonly redis: Redis;
   private readonly lockTtlMs: number;
   private readonly pollMs: number;
+  private readonly maxWaitMs: number;
 
   constructor(store: ObjectStore, redis: Redis, options: SummaryCacheOptions = {}) {
     this.store = store;
     this.redis = redis;
     this.lockTtlMs = options.lockTtlMs ?? 120_000;
     this.pollMs = options.pollMs ?? 200;
+    this.maxWaitMs = options.maxWaitMs ?? 15 * 60_000;
   }
 
   /**
-   * The stored summary, or undefined. An object that does not parse counts as missing: a store
-   * without atomic writes (s3rver) can show one half-written, and the next holder of the lock
-   * rewrites it whole.
+   * The stored summary, or undefined. An object that does not parse, or is not a summary, counts
+   * as missing: a store without atomic writes (s3rver) can show one half-written, and the next
+   * holder of the lock rewrites it whole.
    */
   async get(key: string): Promise<CachedSummary | undefined> {
     try {
-      return await this.store.getJson<CachedSummary>(keys.summaryCache(key));
+      const stored = Stored.safeParse(await this.store.getJson(keys.summaryCache(key)));
+      return stored.success ? stored.data : undefined;
     } catch (error) {
       if (error instanceof NotFoundError || error instanceof SyntaxError) return undefined;
       throw error;
@@ -64,13 +80,16 @@ export class SummaryCache {
     signal?: AbortSignal,
   ): Promise<{ value: CachedSummary; hit: boolean }> {
     const lock = `etml:summary-lock:${key}`;
-    const deadline = Date.now() + 2 * this.lockTtlMs;
+    const deadline = Date.now() + this.maxWaitMs;
     for (;;) {
       // A half-written object does not parse, so reading while another worker writes is safe.
       const cached = await this.get(key);
       if (cached) return { value: cached, hit: true };
       const token = randomUUID();
       if ((await this.redis.set(lock, token, 'PX', this.lockTtlMs, 'NX')) === 'OK') {
+        const renew = setInterval(() => {
+          this.redis.eval(RENEW, 1, lock, token, this.lockTtlMs).catch(() => {});
+        }, this.lockTtlMs / 3);
         try {
           // Written by the last holder between our read and our lock?
           const late = await this.get(key);
@@ -79,11 +98,12 @@ export class SummaryCache {
           await this.store.putJson(keys.summaryCache(key), value);
           return { value, hit: false };
         } finally {
+          clearInterval(renew);
           await this.redis.eval(RELEASE, 1, lock, token);
         }
       }
       if (Date.now() > deadline) {
-        throw new Error(`waited ${2 * this.lockTtlMs} ms for another worker's summary ${key}`);
+        throw new Error(`waited ${this.maxWaitMs} ms for another worker's summary ${key}`);
       }
       signal?.throwIfAborted();
       await sleep(this.pollMs);

@@ -24,6 +24,14 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, math.min(tonumber(oldest[2]), now) + window - now + 1)
 `;
 
+/** Sets the pause unless a longer one is already set. */
+const PAUSE = `
+if tonumber(ARGV[1]) > redis.call('PTTL', KEYS[1]) then
+  redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+end
+return 0
+`;
+
 /** Dates a finished call's slot at now: the provider saw it at the latest now. */
 const SETTLE = `
 local t = redis.call('TIME')
@@ -69,8 +77,7 @@ export class RequestLimiter {
    * running, not only by the queue's next fetch. A longer pause already set is kept.
    */
   async pause(ms: number): Promise<void> {
-    const left = await this.redis.pttl(this.pauseKey);
-    if (ms > left) await this.redis.set(this.pauseKey, '1', 'PX', Math.max(1, Math.round(ms)));
+    await this.redis.eval(PAUSE, 1, this.pauseKey, Math.max(1, Math.ceil(ms)));
   }
 
   private get pauseKey(): string {

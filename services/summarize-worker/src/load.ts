@@ -1,10 +1,11 @@
-import { keys, type RideDate } from '@etml/domain';
-import { JOBS, jobIds, LoadDayPayload } from '@etml/queues';
+import { createHash } from 'node:crypto';
+import { keys, NotFoundError, type RideDate } from '@etml/domain';
+import { ClusteringRecord, JOBS, jobIds, LoadDayPayload } from '@etml/queues';
 import type { Logger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import type { PromptInput } from '@etml/summarization';
 import { estimateCostUsd, PROMPT_VERSION } from '@etml/summarization';
-import { type Job, type Queue, UnrecoverableError, WaitingChildrenError } from 'bullmq';
+import { Job, type Queue, UnrecoverableError, WaitingChildrenError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type DayManifest, manifestOf, type Tally } from './manifest.ts';
 import { promptId, promptInputOf, writeDayPrompts } from './prompts.ts';
@@ -42,26 +43,96 @@ function isAnomalous(line: string): boolean {
   return match[1] === 'true';
 }
 
+/** The day's clustering record; without one there is nothing to load yet. */
+async function readClustering(store: ObjectStore, date: RideDate): Promise<ClusteringRecord> {
+  const key = keys.clustering(date);
+  try {
+    return ClusteringRecord.parse(await store.getJson(key));
+  } catch (error) {
+    if (error instanceof NotFoundError) {
+      throw new Error(`${store.uri(key)} does not exist: cluster-${date} has not finished`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * The clustered rides' lines, checked against the clustering record's sha256 when the last one
+ * is read: a day clustered again meanwhile makes the reader throw, and the job retries.
+ */
+async function* clusteredLines(
+  store: ObjectStore,
+  date: RideDate,
+  clustering: ClusteringRecord,
+): AsyncGenerator<string> {
+  const key = keys.clustered(date);
+  const hash = createHash('sha256');
+  const decoder = new TextDecoder();
+  let rest = '';
+  for await (const chunk of await store.getStream(key)) {
+    hash.update(chunk as Buffer);
+    rest += decoder.decode(chunk as Buffer, { stream: true });
+    const lines = rest.split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) if (line !== '') yield line;
+  }
+  rest += decoder.decode();
+  if (rest !== '') yield rest;
+  const sha256 = hash.digest('hex');
+  if (sha256 !== clustering.clustered.sha256) {
+    throw new Error(
+      `${store.uri(key)} changed while it was being read (sha256 ${sha256}, the clustering record says ${clustering.clustered.sha256})`,
+    );
+  }
+}
+
+/**
+ * Which of these children belong to this parent already (pending, done or failed). Others are
+ * new, or left by an earlier load-D removed without its children.
+ */
+async function ownChildren(
+  redis: Redis,
+  parentKey: string,
+  childKeys: string[],
+): Promise<{ own: boolean; exists: boolean }[]> {
+  const query = redis.pipeline();
+  for (const child of childKeys) {
+    query.sismember(`${parentKey}:dependencies`, child);
+    query.hexists(`${parentKey}:processed`, child);
+    query.hexists(`${parentKey}:failed`, child);
+    query.exists(child);
+  }
+  const replies = ((await query.exec()) ?? []).map(([error, value]) => {
+    if (error) throw error;
+    return value === 1;
+  });
+  return childKeys.map((_, i) => ({
+    own: replies[4 * i] === true || replies[4 * i + 1] === true || replies[4 * i + 2] === true,
+    exists: replies[4 * i + 3] === true,
+  }));
+}
+
 /**
  * Fan-out: one summarize child per anomalous ride. The parent adds its own children, in batches,
  * while it holds its lock, and only then waits for them: a parent added before all of its
  * children could be released as soon as the first batch finished. The day's distinct prompt
  * inputs go to one file, so each child's payload is just a date, a ride id and a prompt id.
  *
- * After a crash the fan-out runs again. Children that already exist are left alone: re-adding
- * one that failed would make it a pending dependency again and hold the parent forever.
+ * After a crash the fan-out runs again. Children already attached to this parent are left
+ * alone: re-adding one that failed would make it a pending dependency again and hold the parent
+ * forever. A failed child left by an earlier load-D is removed first, then added afresh.
  */
 async function fanOut(
   job: Job<unknown, LoadDayResult>,
-  payload: LoadDayPayload,
+  date: RideDate,
+  clustering: ClusteringRecord,
   deps: LoadDeps,
 ): Promise<number> {
   const { store, summarizeQueue } = deps;
-  const { date } = payload;
   const children: { rideId: string | number; prompt: string }[] = [];
   const inputs = new Map<string, PromptInput>();
-  for await (const line of store.readLines(keys.clustered(date))) {
-    if (line === '' || !isAnomalous(line)) continue;
+  for await (const line of clusteredLines(store, date, clustering)) {
+    if (!isAnomalous(line)) continue;
     const ride = JSON.parse(line) as Record<string, unknown> & { ride_id: string | number };
     const input = promptInputOf(ride);
     const id = promptId(input);
@@ -84,6 +155,7 @@ async function fanOut(
       : {}),
   };
   const parent = { id: job.id as string, queue: job.queueQualifiedName };
+  const parentKey = `${job.queueQualifiedName}:${job.id}`;
   const batchSize = deps.batchSize ?? 1_000;
   let added = 0;
   for (let start = 0; start < children.length; start += batchSize) {
@@ -91,10 +163,17 @@ async function fanOut(
       const data = { date, rideId: child.rideId, prompt: child.prompt };
       return { data, jobId: spec.jobId(data) };
     });
-    const exists = deps.redis.pipeline();
-    for (const { jobId } of batch) exists.exists(`${summarizeQueue.qualifiedName}:${jobId}`);
-    const found = (await exists.exec()) ?? [];
-    const missing = batch.filter((_, i) => found[i]?.[1] !== 1);
+    const found = await ownChildren(
+      deps.redis,
+      parentKey,
+      batch.map(({ jobId }) => `${summarizeQueue.qualifiedName}:${jobId}`),
+    );
+    const missing = batch.filter((_, i) => !found[i]?.own);
+    for (const [i, child] of batch.entries()) {
+      if (found[i]?.own || !found[i]?.exists) continue;
+      const orphan = await Job.fromId(summarizeQueue, child.jobId);
+      if (orphan && (await orphan.getState()) === 'failed') await orphan.remove();
+    }
     await summarizeQueue.addBulk(
       missing.map(({ data, jobId }) => ({
         name: spec.name,
@@ -120,11 +199,11 @@ async function fanOut(
  */
 async function fanIn(
   job: Job<unknown, LoadDayResult>,
-  payload: LoadDayPayload,
+  date: RideDate,
+  clustering: ClusteringRecord,
   deps: LoadDeps,
 ): Promise<LoadDayResult> {
   const { store, summarizeQueue } = deps;
-  const { date } = payload;
   const values = await job.getChildrenValues<SummarizeResult>();
   const failures = await job.getIgnoredChildrenFailures();
   const childKey = (rideId: string | number) =>
@@ -143,8 +222,7 @@ async function fanIn(
 
   async function* lines(): AsyncGenerator<string> {
     let batch = '';
-    for await (const line of store.readLines(keys.clustered(date))) {
-      if (line === '') continue;
+    for await (const line of clusteredLines(store, date, clustering)) {
       tally.rides += 1;
       let added: string;
       if (!isAnomalous(line)) {
@@ -189,14 +267,9 @@ async function fanIn(
     lines(),
     'application/x-ndjson',
   );
-  if (tally.rides !== payload.cluster.valid) {
-    throw new Error(
-      `${store.uri(keys.clustered(date))} has ${tally.rides} rides, but clustering wrote ${payload.cluster.valid}; it changed during the load`,
-    );
-  }
   const manifest = manifestOf({
     date,
-    cluster: payload.cluster,
+    cluster: clustering,
     tally,
     model: deps.model,
     promptVersion: PROMPT_VERSION,
@@ -209,6 +282,7 @@ async function fanIn(
       clustered: store.uri(keys.clustered(date)),
       rejected: store.uri(keys.rejected(date)),
       prompts: store.uri(keys.prompts(date)),
+      clustering: store.uri(keys.clustering(date)),
     },
   });
   await store.putJson(keys.manifest(date), manifest);
@@ -227,7 +301,11 @@ async function fanIn(
   };
 }
 
-/** load-D: the fan-out of the day's summaries, then, when they are all done, the fan-in. */
+/**
+ * load-D: the fan-out of the day's summaries, then, when they are all done, the fan-in. A day
+ * clustered again since the fan-out (forced, or retried from the board) is fanned out again
+ * before anything is written, so the outputs always match one clustering.
+ */
 export function loadProcessor(deps: LoadDeps) {
   return async (job: Job<unknown, LoadDayResult>, token?: string): Promise<LoadDayResult> => {
     const parsed = LoadDayPayload.safeParse(job.data);
@@ -237,13 +315,20 @@ export function loadProcessor(deps: LoadDeps) {
       );
     }
     const payload = parsed.data;
-    if (payload.step === 'fan-out') {
-      const added = await fanOut(job, payload, deps);
+    const { date } = payload;
+    const clustering = await readClustering(deps.store, date);
+    if (payload.step === 'fan-out' || payload.clustered !== clustering.clustered.sha256) {
+      if (payload.step === 'fan-in') {
+        await job.log('the day was clustered again since the fan-out: fanning out again');
+      }
+      // The day is being recomputed: until the new manifest, it is not complete.
+      await deps.store.delete(keys.manifest(date));
+      const added = await fanOut(job, date, clustering, deps);
       deps.log.info('fan-out done', { job: job.id, children: added });
       // Persisted before waiting: when the children are done, the job runs again from the top.
-      await job.updateData({ ...payload, step: 'fan-in' });
+      await job.updateData({ date, step: 'fan-in', clustered: clustering.clustered.sha256 });
     }
     if (await job.moveToWaitingChildren(token as string)) throw new WaitingChildrenError();
-    return fanIn(job, payload, deps);
+    return fanIn(job, date, clustering, deps);
   };
 }

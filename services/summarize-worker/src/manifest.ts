@@ -1,5 +1,5 @@
 import type { RideDate } from '@etml/domain';
-import type { ClusterFacts } from '@etml/queues';
+import type { ClusteringRecord } from '@etml/queues';
 
 /** Counts gathered while the day's rides are written. */
 export interface Tally {
@@ -47,7 +47,7 @@ export interface DayManifest {
     estimated_cost_usd: number | null;
   };
   failed_summaries: Tally['failed'];
-  params: { dbscan: ClusterFacts['params'] };
+  params: { dbscan: ClusteringRecord['params'] };
   code: { version: string; commit: string | null };
   inputs: Record<string, string>;
   files: Record<string, OutputFileEntry>;
@@ -55,7 +55,7 @@ export interface DayManifest {
 
 export function manifestOf(parts: {
   date: RideDate;
-  cluster: ClusterFacts;
+  cluster: ClusteringRecord;
   tally: Tally;
   model: string;
   promptVersion: string;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RideDate } from '@etml/domain';
 import { SummarizeRidePayload } from '@etml/queues';
 import type { Logger } from '@etml/runtime';
@@ -65,6 +66,12 @@ class LlmCallFailed extends Error {
   }
 }
 
+/** Waits up to this long for a rate-limit slot inside the job. */
+const SHORT_WAIT_MS = 5_000;
+
+/** queue.rateLimit takes whole milliseconds, at least one. */
+const wholeMs = (ms: number) => Math.max(1, Math.ceil(ms));
+
 const QUOTA_KEY = 'etml:llm-quota-exhausted';
 
 /**
@@ -119,9 +126,17 @@ export function summarizeProcessor(deps: SummarizeDeps) {
       if (summarizer.source === 'extractive') {
         answer = await call();
       } else {
-        const slot = await deps.limiter.run(call);
-        if (!slot.ok) throw new Limited(slot.waitMs);
-        answer = slot.value;
+        for (;;) {
+          const slot = await deps.limiter.run(call);
+          if (slot.ok) {
+            answer = slot.value;
+            break;
+          }
+          // A short wait is waited here: sending the job back to the queue would only bounce it
+          // (and its S3 reads) again. A long one pauses the whole queue instead.
+          if (slot.waitMs > SHORT_WAIT_MS) throw new Limited(slot.waitMs);
+          await sleep(slot.waitMs + Math.random() * 100, undefined, { signal });
+        }
       }
       return {
         summary: answer.summary,
@@ -160,7 +175,7 @@ export function summarizeProcessor(deps: SummarizeDeps) {
       }
       if (error instanceof UnrecoverableError) throw error;
       if (error instanceof Limited) {
-        await deps.queue.rateLimit(error.waitMs);
+        await deps.queue.rateLimit(wholeMs(error.waitMs));
         throw new RateLimitError();
       }
       if (!(error instanceof LlmCallFailed)) throw error;
@@ -170,7 +185,7 @@ export function summarizeProcessor(deps: SummarizeDeps) {
           const waitMs = failure.retryAfterMs ?? deps.defaultRetryAfterMs ?? 20_000;
           log.info('LLM provider asked to wait', { job: job.id, waitMs });
           await job.log(`429 from the LLM provider: the queue waits ${waitMs} ms`);
-          await deps.queue.rateLimit(waitMs);
+          await deps.queue.rateLimit(wholeMs(waitMs));
           throw new RateLimitError();
         }
         case 'quota': {
