@@ -133,26 +133,28 @@ export const runCommand: Command = async (args, getEnv) => {
     load: new Queue(QUEUES.load, { connection }),
     summarize: new Queue(QUEUES.summarize, { connection }),
   };
-  const display = progressDisplay(date);
+  let display: ReturnType<typeof progressDisplay> | undefined;
   try {
     const started = await startDay(queues, date, flags.force ?? false);
     process.stderr.write(
       `${started.jobId}: ${started.added ? 'enqueued' : `already ${started.state}`}\n`,
     );
+    display = progressDisplay(date);
     const idle = idleWatch(queues);
     const result = await followDay(queues, date, {
       timeoutMs: timeoutMinutes * 60_000,
       onProgress: progress => {
-        display.update(progress);
+        display?.update(progress);
         idle(progress).catch(() => {});
       },
     });
     display.stop();
+    display = undefined;
     const [summary, ...uris] = outputLines(store, result);
     process.stderr.write(`${summary}\n`);
     process.stdout.write(`${uris.join('\n')}\n`);
   } finally {
-    display.stop();
+    display?.stop();
     await Promise.all(Object.values(queues).map(q => q.close()));
     connection.disconnect();
   }
