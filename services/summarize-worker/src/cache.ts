@@ -31,6 +31,8 @@ export interface SummaryCacheOptions {
   pollMs?: number;
   /** How long a job waits for another worker's computation before it gives up (and retries). */
   maxWaitMs?: number;
+  /** Summaries kept in this process's memory. */
+  memoSize?: number;
 }
 
 // Delete or renew the lock only if it is still ours: an expired lock may be someone else's by now.
@@ -43,6 +45,11 @@ const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('
  * LLM, and the others wait for its result instead of paying for it again. A holder that dies
  * leaves the lock to expire, and a waiter takes over. So a day costs one call per distinct
  * prompt, and a rerun costs none.
+ *
+ * A key's summary never changes once written, so each process also keeps the ones it has seen
+ * in memory: a day's thousands of rides in the same few situations read S3 a few times, not
+ * thousands. A holder marks a key done in Redis before it lets the lock go, so the next holder
+ * learns that without another S3 read.
  */
 export class SummaryCache {
   private readonly store: ObjectStore;
@@ -50,6 +57,8 @@ export class SummaryCache {
   private readonly lockTtlMs: number;
   private readonly pollMs: number;
   private readonly maxWaitMs: number;
+  private readonly memo = new Map<string, CachedSummary>();
+  private readonly memoSize: number;
 
   constructor(store: ObjectStore, redis: Redis, options: SummaryCacheOptions = {}) {
     this.store = store;
@@ -57,6 +66,14 @@ export class SummaryCache {
     this.lockTtlMs = options.lockTtlMs ?? 120_000;
     this.pollMs = options.pollMs ?? 200;
     this.maxWaitMs = options.maxWaitMs ?? 15 * 60_000;
+    this.memoSize = options.memoSize ?? 10_000;
+  }
+
+  private remember(key: string, value: CachedSummary): CachedSummary {
+    this.memo.delete(key);
+    this.memo.set(key, value);
+    if (this.memo.size > this.memoSize) this.memo.delete(this.memo.keys().next().value as string);
+    return value;
   }
 
   /**
@@ -65,9 +82,11 @@ export class SummaryCache {
    * holder of the lock rewrites it whole.
    */
   async get(key: string): Promise<CachedSummary | undefined> {
+    const known = this.memo.get(key);
+    if (known) return known;
     try {
       const stored = Stored.safeParse(await this.store.getJson(keys.summaryCache(key)));
-      return stored.success ? stored.data : undefined;
+      return stored.success ? this.remember(key, stored.data) : undefined;
     } catch (error) {
       if (error instanceof NotFoundError || error instanceof SyntaxError) return undefined;
       throw error;
@@ -80,6 +99,7 @@ export class SummaryCache {
     signal?: AbortSignal,
   ): Promise<{ value: CachedSummary; hit: boolean }> {
     const lock = `etml:summary-lock:${key}`;
+    const done = `etml:summary-done:${key}`;
     const deadline = Date.now() + this.maxWaitMs;
     for (;;) {
       // A half-written object does not parse, so reading while another worker writes is safe.
@@ -92,11 +112,14 @@ export class SummaryCache {
         }, this.lockTtlMs / 3);
         try {
           // Written by the last holder between our read and our lock?
-          const late = await this.get(key);
-          if (late) return { value: late, hit: true };
+          if ((await this.redis.exists(done)) === 1) {
+            const late = await this.get(key);
+            if (late) return { value: late, hit: true };
+          }
           const value = await compute();
           await this.store.putJson(keys.summaryCache(key), value);
-          return { value, hit: false };
+          await this.redis.set(done, '1', 'PX', this.lockTtlMs);
+          return { value: this.remember(key, value), hit: false };
         } finally {
           clearInterval(renew);
           await this.redis.eval(RELEASE, 1, lock, token);

@@ -153,11 +153,12 @@ export function summarizeProcessor(deps: SummarizeDeps) {
       const tokens = hit
         ? { prompt: 0, completion: 0 }
         : { prompt: value.usage.promptTokens, completion: value.usage.completionTokens };
-      await job.log(
-        hit
-          ? `cached summary ${key}`
-          : `${value.source} summary ${key}: ${tokens.prompt} prompt + ${tokens.completion} completion tokens`,
-      );
+      // Only what cost something is logged: a day's cache hits would be thousands of lines.
+      if (!hit) {
+        await job.log(
+          `${value.source} summary ${key}: ${tokens.prompt} prompt + ${tokens.completion} completion tokens`,
+        );
+      }
       return {
         summary: value.summary,
         likely_cause: value.likely_cause,
