@@ -11,7 +11,7 @@
  * Tables go to standard output (Markdown), progress to standard error.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,7 @@ import {
 import {
   count,
   HAS_TIME,
+  machine,
   mb,
   meanNeighbours,
   median,
@@ -164,19 +165,6 @@ function differing(a: Int32Array, b: Int32Array): number {
 function same(diff: number | undefined): string {
   if (diff === undefined) return '–';
   return diff === 0 ? '✓' : `✗ (${diff} differ)`;
-}
-
-function machine(): string {
-  const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
-  const model = /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown';
-  const load = existsSync('/proc/loadavg')
-    ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
-    : '?';
-  return [
-    `CPU ${model}, ${cpus().length} cores; RAM ${(totalmem() / 2 ** 30).toFixed(1)} GiB ` +
-      `(${(memAvailable() / 2 ** 30).toFixed(1)} GiB available)`,
-    `Node ${process.version}; ${new Date().toISOString()}; load average ${load}`,
-  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------

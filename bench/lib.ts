@@ -1,6 +1,7 @@
 /** Small helpers shared by the benchmark scripts: data, statistics, tables, processes. */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { parseRideDate } from '@etml/domain';
 import { simulateRides } from '@etml/simulate';
 
@@ -191,4 +192,18 @@ export function memAvailable(): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** The machine, Node and load average, for the head of a benchmark's tables. */
+export function machine(): string {
+  const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const model = /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown';
+  const load = existsSync('/proc/loadavg')
+    ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+    : '?';
+  return [
+    `CPU ${model}, ${cpus().length} cores; RAM ${(totalmem() / 2 ** 30).toFixed(1)} GiB ` +
+      `(${(memAvailable() / 2 ** 30).toFixed(1)} GiB available)`,
+    `Node ${process.version}; ${new Date().toISOString()}; load average ${load}`,
+  ].join('\n');
 }
