@@ -33,10 +33,8 @@ import { enqueueClusterDay, jobIds, producerConnection, QUEUES } from '@etml/que
 import { simulateRides } from '@etml/simulate';
 import { createObjectStore, type ObjectStore } from '@etml/storage';
 import type { LoadDayResult } from '@etml/summarize-worker';
+import { type FakeLlm, startFakeLlm } from '@etml/testing/fake-llm';
 import { type Job, Queue } from 'bullmq';
-// @etml/testing's index also sets up vitest fixtures, which throws outside vitest: the fake
-// server's own module is imported instead.
-import { type FakeLlm, startFakeLlm } from '../packages/testing/src/fake-llm.ts';
 import { cpuByLibrary, epochOffsetMs } from './cpu-profile.ts';
 import { BENCH_DATE, count, machine, median, progress, seconds, table } from './lib.ts';
 
