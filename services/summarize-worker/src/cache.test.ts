@@ -1,9 +1,10 @@
 import { createObjectStore } from '@etml/storage';
 import { PROMPT_VERSION } from '@etml/summarization';
 import { type S3Target, test } from '@etml/testing';
-import { Redis } from 'ioredis';
-import { describe, expect, onTestFinished } from 'vitest';
+import type { Redis } from 'ioredis';
+import { describe, expect } from 'vitest';
 import { type CachedSummary, SummaryCache } from './cache.ts';
+import { redisClients } from './test-clients.ts';
 
 const KEY = 'a'.repeat(64);
 
@@ -32,10 +33,7 @@ describe('SummaryCache on real Redis and S3', () => {
     s3,
   }) => {
     const store = storeFor(s3);
-    const clients = Array.from({ length: 10 }, () => new Redis(redis.url));
-    onTestFinished(() => {
-      for (const c of clients) c.disconnect();
-    });
+    const clients = redisClients(redis.url, 10);
     let calls = 0;
     const compute = async () => {
       calls += 1;
@@ -62,8 +60,7 @@ describe('SummaryCache on real Redis and S3', () => {
     s3,
   }) => {
     const store = storeFor(s3);
-    const client = new Redis(redis.url);
-    onTestFinished(() => client.disconnect());
+    const [client] = redisClients(redis.url, 1) as [Redis];
     const cache = new SummaryCache(store, client, { pollMs: 20, lockTtlMs: 500 });
     await expect(
       cache.getOrCompute(KEY, async () => Promise.reject(new Error('LLM down'))),
@@ -83,10 +80,7 @@ describe('SummaryCache on real Redis and S3', () => {
     s3,
   }) => {
     const store = storeFor(s3);
-    const clients = [new Redis(redis.url), new Redis(redis.url)];
-    onTestFinished(() => {
-      for (const c of clients) c.disconnect();
-    });
+    const clients = redisClients(redis.url, 2);
     let calls = 0;
     const slow = async () => {
       calls += 1;
@@ -107,8 +101,7 @@ describe('SummaryCache on real Redis and S3', () => {
     s3,
   }) => {
     const store = storeFor(s3);
-    const client = new Redis(redis.url);
-    onTestFinished(() => client.disconnect());
+    const [client] = redisClients(redis.url, 1) as [Redis];
     await store.putJson(`cache/summaries/${KEY}.json`, { summary: 'x', likely_cause: 'aliens' });
     const cache = new SummaryCache(store, client);
     expect(await cache.get(KEY)).toBeUndefined();

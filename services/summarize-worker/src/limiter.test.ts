@@ -1,23 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from '@etml/testing';
-import { Redis } from 'ioredis';
-import { describe, expect, onTestFinished } from 'vitest';
+import type { Redis } from 'ioredis';
+import { describe, expect } from 'vitest';
 import { RequestLimiter } from './limiter.ts';
-
-function clients(url: string, n: number): Redis[] {
-  const list = Array.from({ length: n }, () => new Redis(url));
-  onTestFinished(() => {
-    for (const c of list) c.disconnect();
-  });
-  return list;
-}
+import { redisClients } from './test-clients.ts';
 
 describe('RequestLimiter on a real Redis', () => {
   test('three processes hammering one limit never start more than max calls in any window', async ({
     redis,
   }) => {
     const windowMs = 400;
-    const limiters = clients(redis.url, 3).map(
+    const limiters = redisClients(redis.url, 3).map(
       c => new RequestLimiter(c, { key: 'limit', max: 5, windowMs, leaseMs: 100 }),
     );
     const started: number[] = [];
@@ -49,7 +42,7 @@ describe('RequestLimiter on a real Redis', () => {
   });
 
   test('a slow call keeps its slot until its answer arrives', async ({ redis }) => {
-    const [client] = clients(redis.url, 1);
+    const [client] = redisClients(redis.url, 1);
     const limiter = new RequestLimiter(client as Redis, {
       key: 'slow',
       max: 1,
@@ -69,7 +62,7 @@ describe('RequestLimiter on a real Redis', () => {
   });
 
   test('the slot of a process that died mid-call is freed a lease later', async ({ redis }) => {
-    const [a, b] = clients(redis.url, 2);
+    const [a, b] = redisClients(redis.url, 2);
     const options = { key: 'dead', max: 1, windowMs: 200, leaseMs: 300 };
     const dying = new RequestLimiter(a as Redis, options);
     // The call never ends, as if its process had been killed.
@@ -88,7 +81,7 @@ describe('RequestLimiter on a real Redis', () => {
   test('a pause (a 429) refuses every slot for its length, and a shorter one does not cut it', async ({
     redis,
   }) => {
-    const [a, b] = clients(redis.url, 2);
+    const [a, b] = redisClients(redis.url, 2);
     const one = new RequestLimiter(a as Redis, { key: 'paused', max: 100 });
     const other = new RequestLimiter(b as Redis, { key: 'paused', max: 100 });
     await one.pause(600);
