@@ -1,0 +1,6 @@
+export {
+  checkCron,
+  checkTimeZone,
+  lastDueRideDate,
+  rideDateForFire,
+} from './schedule.ts';
