@@ -5,6 +5,8 @@ import { jobIds } from './ids.ts';
 
 /** Queue names; job ids are unique per queue. */
 export const QUEUES = {
+  /** The daily Job Scheduler's ticks. */
+  scheduler: 'scheduler',
   cluster: 'cluster',
   /** One job per anomalous ride; its LLM calls go through the shared request limiter. */
   summarize: 'summarize',

@@ -1,0 +1,29 @@
+import { type EnvSource, envInt, envString, parseEnv } from '@etml/config';
+import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
+import { checkCron, checkTimeZone } from './schedule.ts';
+
+const shape = {
+  ...infraEnv,
+  SCHEDULE_CRON: envString('a cron expression').default('0 6 * * *'),
+  SCHEDULE_TZ: envString('an IANA time zone').default('UTC'),
+  CATCHUP_DAYS: envInt({ min: 0, max: 366 }).default(7),
+};
+
+export interface SchedulerEnv {
+  infra: Infra;
+  pattern: string;
+  tz: string;
+  catchUpDays: number;
+}
+
+/** The scheduler's configuration; the only place it reads the environment. */
+export function loadEnv(source: EnvSource = process.env): SchedulerEnv {
+  const env = parseEnv(shape, source);
+  const tz = checkTimeZone(env.SCHEDULE_TZ);
+  return {
+    infra: infraFrom(env),
+    pattern: checkCron(env.SCHEDULE_CRON, tz),
+    tz,
+    catchUpDays: env.CATCHUP_DAYS,
+  };
+}
