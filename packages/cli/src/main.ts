@@ -3,6 +3,12 @@ import { parseFlags, UsageError } from './args.ts';
 import type { Command } from './command.ts';
 import { CLUSTER_USAGE, clusterCommand } from './commands/cluster.ts';
 import { DEMO_USAGE, demoCommand } from './commands/demo.ts';
+import {
+  BACKFILL_USAGE,
+  backfillCommand,
+  ENQUEUE_USAGE,
+  enqueueCommand,
+} from './commands/enqueue.ts';
 import { RUN_USAGE, runCommand } from './commands/run.ts';
 import { EMBEDDED_USAGE, embeddedCommand, SETUP_USAGE, setupCommand } from './commands/setup.ts';
 import { SIMULATE_USAGE, simulateCommand } from './commands/simulate.ts';
@@ -30,6 +36,16 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
     },
   },
   run: { usage: RUN_USAGE, run: runCommand },
+  enqueue: { usage: ENQUEUE_USAGE, run: enqueueCommand },
+  backfill: { usage: BACKFILL_USAGE, run: backfillCommand },
+  scheduler: {
+    usage: 'etml scheduler   (runs until SIGTERM; env: see README)',
+    run: async args => {
+      parseFlags('scheduler', args, {});
+      const { start } = await import('@etml/scheduler');
+      await start();
+    },
+  },
   demo: { usage: DEMO_USAGE, run: demoCommand },
   setup: { usage: SETUP_USAGE, run: setupCommand },
   embedded: { usage: EMBEDDED_USAGE, run: embeddedCommand },

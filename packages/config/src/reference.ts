@@ -108,20 +108,19 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
   {
     name: 'SCHEDULE_CRON',
     default: '`0 6 * * *`',
-    description: 'When the daily job fires.',
-    pending: 'scheduler',
+    description:
+      'When the daily run fires, in `SCHEDULE_TZ` (cron-parser syntax; an optional first field is seconds). Each run is for the day before.',
   },
   {
     name: 'SCHEDULE_TZ',
     default: '`UTC`',
-    description: 'IANA time zone of the schedule and of ride dates.',
-    pending: 'scheduler',
+    description: 'IANA time zone of the schedule and of ride dates, e.g. `Europe/London`.',
   },
   {
     name: 'CATCHUP_DAYS',
     default: '`7`',
-    description: 'How many missed days the scheduler enqueues on start.',
-    pending: 'scheduler',
+    description:
+      'On start and on every run, the scheduler enqueues each of the last N due dates that has no manifest and no job. `0` turns this off.',
   },
   {
     name: 'DBSCAN_EPS',

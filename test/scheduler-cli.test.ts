@@ -1,0 +1,87 @@
+import { addDays } from '@etml/domain';
+import { producerConnection, QUEUES } from '@etml/queues';
+import { lastDueRideDate } from '@etml/scheduler';
+import { test } from '@etml/testing';
+import { Queue } from 'bullmq';
+import { describe, expect, onTestFinished } from 'vitest';
+import { runEtml, s3Env, startService } from './helpers.ts';
+
+async function clusterJobIds(redisUrl: string): Promise<string[]> {
+  const connection = await producerConnection(redisUrl);
+  const queue = new Queue(QUEUES.cluster, { connection });
+  onTestFinished(async () => {
+    await queue.close();
+    connection.disconnect();
+  });
+  const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
+  return jobs.map(job => job.id as string).sort();
+}
+
+describe('etml backfill and enqueue', () => {
+  test('a backfill of 10 dates enqueues 10 jobs, and a second one enqueues 0', async ({
+    redis,
+    s3,
+  }) => {
+    const env = { ...s3Env(s3), REDIS_URL: redis.url };
+    const args = ['backfill', '--from', '2025-07-01', '--to', '2025-07-10'];
+    const first = await runEtml(args, env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('10 enqueued, 0 already queued or done');
+    const again = await runEtml(args, env);
+    expect(again.stdout).toContain('0 enqueued, 10 already queued or done');
+    const ids = await clusterJobIds(redis.url);
+    expect(ids).toHaveLength(10);
+    expect(ids[0]).toBe('cluster-2025-07-01');
+    expect(ids[9]).toBe('cluster-2025-07-10');
+
+    const one = await runEtml(['enqueue', '--date', '2025-07-11'], env);
+    expect(one.stdout).toBe('cluster-2025-07-11: enqueued\n');
+    const twice = await runEtml(['enqueue', '--date', '2025-07-11'], env);
+    expect(twice.stdout).toBe('cluster-2025-07-11: already there (waiting)\n');
+  });
+
+  test.for([
+    [['enqueue', '--date', '2025-02-30'], 'is not a real calendar date'],
+    [['enqueue', '--date', '../../x'], 'must be YYYY-MM-DD'],
+    [['enqueue', '--date', '2999-01-01'], 'is in the future'],
+    [['backfill', '--from', '2025-07-10', '--to', '2025-07-01'], 'is after --to'],
+    [['backfill', '--from', '2025-01-01', '--to', '2025-12-31'], 'add --yes if you mean it'],
+    [['run', '--date', '2025-13-01'], 'is not a real calendar date'],
+  ] as const)('%s is refused in one line: %s', async ([args, message], { redis, s3 }) => {
+    const result = await runEtml([...args], { ...s3Env(s3), REDIS_URL: redis.url });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain(message);
+  });
+});
+
+describe('etml scheduler', () => {
+  test('two schedulers starting after an outage enqueue the missed days exactly once', async ({
+    redis,
+    s3,
+  }) => {
+    const env = { ...s3Env(s3), REDIS_URL: redis.url, CATCHUP_DAYS: '3' };
+    const schedulers = [startService('scheduler', env), startService('scheduler', env)];
+    const deadline = Date.now() + 20_000;
+    while (!schedulers.every(s => / INFO scheduler ready /.test(s.stderr()))) {
+      if (Date.now() > deadline) throw new Error(schedulers.map(s => s.stderr()).join('\n'));
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    const last = lastDueRideDate('0 6 * * *', 'UTC', new Date());
+    expect(await clusterJobIds(redis.url)).toEqual(
+      [addDays(last, -2), addDays(last, -1), last].map(date => `cluster-${date}`),
+    );
+    for (const scheduler of schedulers) expect(await scheduler.stop()).toBe(0);
+  });
+
+  test.for([
+    [{ SCHEDULE_TZ: 'Mars/Olympus_Mons' }, 'SCHEDULE_TZ must be an IANA time zone'],
+    [{ SCHEDULE_CRON: '61 6 * * *' }, 'SCHEDULE_CRON must be a cron expression'],
+    [{ CATCHUP_DAYS: '-1' }, 'CATCHUP_DAYS must be a whole number'],
+  ] as const)('refuses %o at start, in one line', async ([bad, message], { redis, s3 }) => {
+    const result = await runEtml(['scheduler'], { ...s3Env(s3), REDIS_URL: redis.url, ...bad });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain(message);
+  });
+});
