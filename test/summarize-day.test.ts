@@ -3,7 +3,7 @@ import { jobIds } from '@etml/queues';
 import type { DayManifest } from '@etml/summarize-worker';
 import { startFakeLlm, test } from '@etml/testing';
 import { describe, expect, onTestFinished } from 'vitest';
-import { storeOf } from './helpers.ts';
+import { runEtml, s3Env, storeOf } from './helpers.ts';
 import { llm, startPipeline, uploadDistinctDay, uploadSimulatedDay } from './pipeline.ts';
 
 const date = parseRideDate('2025-07-30');
@@ -164,6 +164,20 @@ describe('LLM faults: no day fails', () => {
     expect(rides.filter(r => r.anomaly && r.summary_source === 'llm').length).toBe(
       manifest.counts.anomalies - 1,
     );
+
+    // etml status shows the day's steps, the failure and its reason, and where the outputs are.
+    const status = await runEtml(['status', '--date', date], {
+      ...s3Env(s3),
+      REDIS_URL: redis.url,
+    });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(`cluster-${date}: completed`);
+    expect(status.stdout).toContain(`load-${date}: completed`);
+    expect(status.stdout).toContain(
+      `summaries: ${manifest.counts.anomalies - 1} done, 1 failed, 0 pending`,
+    );
+    expect(status.stdout).toMatch(new RegExp(`summarize-${date}-${victim}: .*500`));
+    expect(status.stdout).toContain(`output/date=${date}/_manifest.json (complete`);
   });
 
   test('an exhausted quota fails the summaries at once, without a call per ride, and the day still loads', async ({

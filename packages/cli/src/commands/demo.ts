@@ -22,7 +22,7 @@ export const DEMO_USAGE = 'etml demo [--date YYYY-MM-DD] [--rides N]';
 /** Steps of the pipeline that this version does not have yet, in order. */
 const NOT_YET_BUILT = [
   'output/date=D/rides.parquet and report.html (the manifest lists what exists)',
-  'Bull Board, etml status and etml start (the scheduler service exists: etml scheduler)',
+  'Bull Board and etml start (the scheduler service exists: etml scheduler)',
 ];
 
 /**

@@ -16,7 +16,10 @@ export const BACKFILL_USAGE =
 /** A longer range is probably a typo (a wrong year), and costs LLM calls: it needs --yes. */
 export const MAX_BACKFILL_DAYS = 31;
 
-async function withQueues<T>(env: CliEnv, use: (queues: DayQueues) => Promise<T>): Promise<T> {
+export async function withQueues<T>(
+  env: CliEnv,
+  use: (queues: DayQueues) => Promise<T>,
+): Promise<T> {
   const redis = await connectRedis(env);
   const connection = await producerConnection(redis.value);
   const queues: DayQueues = {

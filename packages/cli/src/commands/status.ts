@@ -1,0 +1,65 @@
+import { keys, NotFoundError, type RideDate } from '@etml/domain';
+import { jobIds } from '@etml/queues';
+import { connectStore } from '@etml/runtime';
+import type { ObjectStore } from '@etml/storage';
+import type { Job } from 'bullmq';
+import { dateFlag, parseFlags } from '../args.ts';
+import type { Command } from '../command.ts';
+import { withQueues } from './enqueue.ts';
+
+export const STATUS_USAGE = 'etml status --date YYYY-MM-DD';
+
+const when = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);
+
+async function describeJob(job: Job | undefined, id: string): Promise<string[]> {
+  if (!job) return [`${id}: not in the queue`];
+  const state = await job.getState();
+  const lines = [
+    `${id}: ${state}${job.attemptsMade > 1 ? ` (attempts made: ${job.attemptsMade})` : ''}`,
+  ];
+  const finished = when(job.finishedOn);
+  if (finished) lines.push(`  finished ${finished}`);
+  if (state === 'failed') lines.push(`  failed: ${job.failedReason}`);
+  return lines;
+}
+
+async function manifestLine(store: ObjectStore, date: RideDate): Promise<string> {
+  try {
+    const manifest = await store.getJson<{ created_at: string }>(keys.manifest(date));
+    return `${store.uri(keys.manifest(date))} (complete, written ${manifest.created_at})`;
+  } catch (error) {
+    if (error instanceof NotFoundError) return 'no manifest: the day is not complete';
+    throw error;
+  }
+}
+
+/** etml status: where a day stands, step by step, with failures and outputs. */
+export const statusCommand: Command = async (args, getEnv) => {
+  const flags = parseFlags('status', args, { date: { type: 'string' } });
+  const date = dateFlag('status', 'date', flags.date);
+  const env = getEnv();
+  const store = (await connectStore(env)).value;
+  const lines = await withQueues(env, async queues => {
+    const out = [`ride date ${date}`];
+    const clusterId = jobIds.clusterDay(date);
+    out.push(...(await describeJob(await queues.cluster.getJob(clusterId), clusterId)));
+    const loadId = jobIds.loadDay(date);
+    const load = await queues.load.getJob(loadId);
+    out.push(...(await describeJob(load, loadId)));
+    if (load) {
+      const counts = await load.getDependenciesCount();
+      const done = counts.processed ?? 0;
+      const failed = (counts.ignored ?? 0) + (counts.failed ?? 0);
+      const pending = counts.unprocessed ?? 0;
+      out.push(`  summaries: ${done} done, ${failed} failed, ${pending} pending`);
+      const failures = Object.entries(await load.getIgnoredChildrenFailures());
+      for (const [key, reason] of failures.slice(0, 10)) {
+        out.push(`    ${key.slice(key.lastIndexOf(':') + 1)}: ${reason}`);
+      }
+      if (failures.length > 10) out.push(`    … and ${failures.length - 10} more`);
+    }
+    out.push(`outputs: ${await manifestLine(store, date)}`);
+    return out;
+  });
+  process.stdout.write(`${lines.join('\n')}\n`);
+};
