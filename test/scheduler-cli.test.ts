@@ -85,3 +85,12 @@ describe('etml scheduler', () => {
     expect(result.stderr).toContain(message);
   });
 });
+
+describe('etml board', () => {
+  test('refuses to start without a password, in one line', async ({ redis, s3 }) => {
+    const result = await runEtml(['board'], { ...s3Env(s3), REDIS_URL: redis.url });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('BOARD_PASSWORD is required');
+  });
+});

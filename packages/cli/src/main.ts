@@ -40,6 +40,14 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
   status: { usage: STATUS_USAGE, run: statusCommand },
   enqueue: { usage: ENQUEUE_USAGE, run: enqueueCommand },
   backfill: { usage: BACKFILL_USAGE, run: backfillCommand },
+  board: {
+    usage: 'etml board   (Bull Board, /healthz and /metrics until SIGTERM; env: see README)',
+    run: async args => {
+      parseFlags('board', args, {});
+      const { start } = await import('@etml/board');
+      await start();
+    },
+  },
   scheduler: {
     usage: 'etml scheduler   (runs until SIGTERM; env: see README)',
     run: async args => {

@@ -143,20 +143,22 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
   {
     name: 'BOARD_PORT',
     default: '`3000`',
-    description: 'Port of Bull Board.',
-    pending: 'Bull Board',
+    description: 'Port of the board (Bull Board at `/admin/queues`, `/healthz`, `/metrics`).',
   },
   {
     name: 'BOARD_USERNAME',
     default: '`admin`',
-    description: 'Bull Board basic-auth user.',
-    pending: 'Bull Board',
+    description: 'Board basic-auth user.',
   },
   {
     name: 'BOARD_PASSWORD',
     default: 'required',
-    description: 'Bull Board basic-auth password.',
-    pending: 'Bull Board',
+    description: 'Board basic-auth password; the board refuses to start without it.',
+  },
+  {
+    name: 'BOARD_AUTH',
+    default: '`on`',
+    description: '`off` opens the board without a password: only for a board on your own machine.',
   },
 ];
 

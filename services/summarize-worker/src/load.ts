@@ -286,6 +286,17 @@ async function fanIn(
     },
   });
   await store.putJson(keys.manifest(date), manifest);
+  // Counters for /metrics: the work done, so a rerun counts again.
+  await deps.redis
+    .multi()
+    .hincrby('etml:metrics', 'days_loaded', 1)
+    .hincrby('etml:metrics', 'rides', tally.rides)
+    .hincrby('etml:metrics', 'anomalies', tally.anomalies)
+    .hincrby('etml:metrics', 'llm_calls', tally.calls)
+    .hincrby('etml:metrics', 'cache_hits', tally.cacheHits)
+    .hincrby('etml:metrics', 'prompt_tokens', tally.promptTokens)
+    .hincrby('etml:metrics', 'completion_tokens', tally.completionTokens)
+    .exec();
   await job.log(
     `loaded ${tally.rides} rides: ${tally.anomalies} anomalies; summaries ${JSON.stringify(tally.bySource)}; ` +
       `${tally.calls} LLM calls, ${tally.cacheHits} cache hits`,

@@ -22,7 +22,7 @@ export const DEMO_USAGE = 'etml demo [--date YYYY-MM-DD] [--rides N]';
 /** Steps of the pipeline that this version does not have yet, in order. */
 const NOT_YET_BUILT = [
   'output/date=D/rides.parquet and report.html (the manifest lists what exists)',
-  'Bull Board and etml start (the scheduler service exists: etml scheduler)',
+  'etml start (run the services one by one: etml scheduler, cluster-worker, summarize-worker, board)',
 ];
 
 /**

@@ -1,0 +1,98 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { QUEUES } from '@etml/queues';
+import type { Queue } from 'bullmq';
+import express, { type Express } from 'express';
+import type { Redis } from 'ioredis';
+import { basicAuth } from './auth.ts';
+
+export const BOARD_PATH = '/admin/queues';
+
+export interface BoardAppOptions {
+  /** Every pipeline queue, by name. */
+  queues: Queue[];
+  redis: Redis;
+  /** null: no authentication (BOARD_AUTH=off). */
+  auth: { username: string; password: string } | null;
+}
+
+const METRIC_FIELDS = [
+  ['days_loaded', 'Days whose outputs and manifest were written'],
+  ['rides', 'Rides loaded'],
+  ['anomalies', 'Anomalous rides loaded'],
+  ['llm_calls', 'LLM requests that produced a summary'],
+  ['cache_hits', 'Summaries served from the cache'],
+  ['prompt_tokens', 'LLM prompt tokens'],
+  ['completion_tokens', 'LLM completion tokens'],
+] as const;
+
+/** Prometheus text: job counts per queue and state, and the pipeline's own counters. */
+async function metricsText(queues: Queue[], redis: Redis): Promise<string> {
+  const lines = [
+    '# HELP etml_queue_jobs Jobs in each queue, by state.',
+    '# TYPE etml_queue_jobs gauge',
+  ];
+  for (const queue of queues) {
+    const counts = await queue.getJobCounts(
+      'waiting',
+      'active',
+      'delayed',
+      'completed',
+      'failed',
+      'waiting-children',
+      'prioritized',
+    );
+    for (const [state, n] of Object.entries(counts)) {
+      lines.push(`etml_queue_jobs{queue="${queue.name}",state="${state}"} ${n}`);
+    }
+  }
+  const totals = await redis.hgetall('etml:metrics');
+  for (const [field, help] of METRIC_FIELDS) {
+    lines.push(`# HELP etml_${field}_total ${help}.`, `# TYPE etml_${field}_total counter`);
+    lines.push(`etml_${field}_total ${Number(totals[field] ?? 0)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The board: Bull Board at /admin/queues over every pipeline queue, /metrics for Prometheus,
+ * both behind basic auth, and /healthz without it (it says nothing secret).
+ */
+export function createBoardApp(options: BoardAppOptions): Express {
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath(BOARD_PATH);
+  createBullBoard({
+    queues: options.queues.map(queue => new BullMQAdapter(queue)),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'ride-anomaly ETML' } },
+  });
+  const app = express();
+  app.disable('x-powered-by');
+  const guard: express.RequestHandler = options.auth
+    ? basicAuth(options.auth)
+    : (_req, _res, next) => next();
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await options.redis.ping();
+      const workers: Record<string, number> = {};
+      for (const queue of options.queues) workers[queue.name] = await queue.getWorkersCount();
+      res.json({ status: 'ok', redis: 'ok', workers });
+    } catch (error) {
+      res.status(503).json({ status: 'down', redis: (error as Error).message });
+    }
+  });
+  app.get('/metrics', guard, async (_req, res, next) => {
+    try {
+      res.type('text/plain; version=0.0.4').send(await metricsText(options.queues, options.redis));
+    } catch (error) {
+      next(error);
+    }
+  });
+  app.use(BOARD_PATH, guard, serverAdapter.getRouter());
+  app.get('/', (_req, res) => res.redirect(BOARD_PATH));
+  return app;
+}
+
+export const PIPELINE_QUEUES = Object.values(QUEUES);
