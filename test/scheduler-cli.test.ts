@@ -1,4 +1,5 @@
 import { addDays } from '@etml/domain';
+import { getFreePort } from '@etml/embedded';
 import { producerConnection, QUEUES } from '@etml/queues';
 import { lastDueRideDate } from '@etml/scheduler';
 import { test } from '@etml/testing';
@@ -92,5 +93,38 @@ describe('etml board', () => {
     expect(result.code).toBe(2);
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('BOARD_PASSWORD is required');
+  });
+});
+
+describe('etml start', () => {
+  test('runs the four services with prefixed logs, and stops them all on SIGTERM', async ({
+    redis,
+    s3,
+  }) => {
+    const port = await getFreePort();
+    const service = startService('start', {
+      ...s3Env(s3),
+      REDIS_URL: redis.url,
+      BOARD_PORT: String(port),
+      CATCHUP_DAYS: '0',
+    });
+    const deadline = Date.now() + 30_000;
+    const ready = () =>
+      ['scheduler', 'cluster-worker', 'summarize-worker', 'board'].every(name =>
+        new RegExp(`^${name} +\\| .* INFO ${name} ready`, 'm').test(service.stderr()),
+      );
+    while (!ready()) {
+      if (Date.now() > deadline) throw new Error(service.stderr());
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    // No BOARD_PASSWORD given: a random one for this run, never an open board.
+    expect(service.stderr()).toMatch(/board: user admin, password \S{16} \(for this run/);
+    const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as {
+      workers: Record<string, number>;
+    };
+    expect(health.workers).toMatchObject({ scheduler: 1, cluster: 1, load: 1, summarize: 1 });
+    expect((await fetch(`http://127.0.0.1:${port}/admin/queues`)).status).toBe(401);
+    expect(await service.stop()).toBe(0);
+    expect(service.stderr().match(/SIGTERM: closing/g)).toHaveLength(4);
   });
 });

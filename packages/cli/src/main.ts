@@ -12,6 +12,7 @@ import {
 import { RUN_USAGE, runCommand } from './commands/run.ts';
 import { EMBEDDED_USAGE, embeddedCommand, SETUP_USAGE, setupCommand } from './commands/setup.ts';
 import { SIMULATE_USAGE, simulateCommand } from './commands/simulate.ts';
+import { START_USAGE, startCommand } from './commands/start.ts';
 import { STATUS_USAGE, statusCommand } from './commands/status.ts';
 import { UPLOAD_USAGE, uploadCommand } from './commands/upload.ts';
 import { type CliEnv, loadCliEnv } from './env.ts';
@@ -40,6 +41,7 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
   status: { usage: STATUS_USAGE, run: statusCommand },
   enqueue: { usage: ENQUEUE_USAGE, run: enqueueCommand },
   backfill: { usage: BACKFILL_USAGE, run: backfillCommand },
+  start: { usage: START_USAGE, run: startCommand },
   board: {
     usage: 'etml board   (Bull Board, /healthz and /metrics until SIGTERM; env: see README)',
     run: async args => {

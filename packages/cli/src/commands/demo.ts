@@ -21,8 +21,7 @@ export const DEMO_USAGE = 'etml demo [--date YYYY-MM-DD] [--rides N]';
 
 /** Steps of the pipeline that this version does not have yet, in order. */
 const NOT_YET_BUILT = [
-  'output/date=D/rides.parquet and report.html (the manifest lists what exists)',
-  'etml start (run the services one by one: etml scheduler, cluster-worker, summarize-worker, board)',
+  'output/date=D/rides.parquet, report.html and output/_latest.json (the manifest lists what exists)',
 ];
 
 /**
@@ -167,6 +166,7 @@ export const demoCommand: Command = async (args, getEnv) => {
       : `    aws s3 cp ${store.value.uri(keys.manifest(date))} -`,
     '  Not built yet in this version, so not run:',
     ...NOT_YET_BUILT.map(step => `    - ${step}`),
+    '  To run the services as they run every morning: ./bin/etml start (see README).',
     '',
   );
   if (store.embeddedDir) {
