@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { addDays } from '@etml/domain';
 import { getFreePort } from '@etml/embedded';
 import { producerConnection, QUEUES } from '@etml/queues';
@@ -126,5 +127,40 @@ describe('etml start', () => {
     expect((await fetch(`http://127.0.0.1:${port}/admin/queues`)).status).toBe(401);
     expect(await service.stop()).toBe(0);
     expect(service.stderr().match(/SIGTERM: closing/g)).toHaveLength(4);
+  });
+});
+
+describe('a service started before its Redis', () => {
+  test('says Redis is not reachable, retries with backoff, and starts once Redis is up; warns about eviction', async ({
+    s3,
+  }) => {
+    const port = await getFreePort();
+    const board = startService('board', {
+      ...s3Env(s3),
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      BOARD_PORT: String(await getFreePort()),
+      BOARD_PASSWORD: 'pw',
+    });
+    const waitFor = async (pattern: RegExp, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!pattern.test(board.stderr())) {
+        if (Date.now() > deadline) throw new Error(`no ${pattern} in:\n${board.stderr()}`);
+        await new Promise(resolve => setTimeout(resolve, 100));
+      }
+    };
+    await waitFor(/not reachable; retrying .*retryInSeconds=2/, 10_000);
+    expect(board.stderr()).not.toMatch(/ready/);
+    // A Redis that may evict keys: the board starts, with a loud warning.
+    const redis = spawn(
+      'redis-server',
+      ['--port', String(port), '--save', '', '--maxmemory-policy', 'allkeys-lru'],
+      { stdio: 'ignore' },
+    );
+    onTestFinished(() => {
+      redis.kill('SIGKILL');
+    });
+    await waitFor(/INFO board ready/, 20_000);
+    expect(board.stderr()).toMatch(/maxmemory-policy allkeys-lru: set it to noeviction/);
+    expect(await board.stop()).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { producerConnection } from '@etml/queues';
-import { connectRedis, createLogger, onShutdown } from '@etml/runtime';
+import { connectRedis, createLogger, onShutdown, waitForRedis } from '@etml/runtime';
 import { Queue } from 'bullmq';
 import { BOARD_PATH, createBoardApp, PIPELINE_QUEUES } from './app.ts';
 import { loadEnv } from './env.ts';
@@ -11,6 +11,7 @@ export async function start(source: NodeJS.ProcessEnv = process.env): Promise<Se
   const log = createLogger('board');
   const env = loadEnv(source);
   const redis = await connectRedis(env.infra);
+  await waitForRedis(redis.value, log);
   const connection = await producerConnection(redis.value);
   const queues = PIPELINE_QUEUES.map(name => new Queue(name, { connection }));
   for (const queue of queues) {

@@ -1,4 +1,4 @@
-import { connectRedis, connectStore, createLogger, onShutdown } from '@etml/runtime';
+import { connectRedis, connectStore, createLogger, onShutdown, waitForRedis } from '@etml/runtime';
 import { loadEnv } from './env.ts';
 import { createScheduler } from './scheduler.ts';
 
@@ -7,6 +7,7 @@ export async function start(source: NodeJS.ProcessEnv = process.env): Promise<vo
   const log = createLogger('scheduler');
   const env = loadEnv(source);
   const redis = await connectRedis(env.infra);
+  await waitForRedis(redis.value, log);
   const store = await connectStore(env.infra);
   const scheduler = await createScheduler({
     redisUrl: redis.value,

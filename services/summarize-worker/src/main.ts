@@ -1,4 +1,11 @@
-import { codeVersion, connectRedis, connectStore, createLogger, onShutdown } from '@etml/runtime';
+import {
+  codeVersion,
+  connectRedis,
+  connectStore,
+  createLogger,
+  onShutdown,
+  waitForRedis,
+} from '@etml/runtime';
 import {
   extractiveSummarizer,
   llmSummarizer,
@@ -40,6 +47,7 @@ export async function start(source: NodeJS.ProcessEnv = process.env): Promise<vo
     );
   }
   const redis = await connectRedis(env.infra);
+  await waitForRedis(redis.value, log);
   const store = await connectStore(env.infra);
   const { close } = createSummarizeWorker({
     redisUrl: redis.value,

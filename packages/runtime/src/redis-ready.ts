@@ -1,0 +1,56 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '@etml/domain';
+import { Redis } from 'ioredis';
+import { redactUrl } from './connect.ts';
+
+/** One attempt to reach Redis; resolves with its maxmemory-policy. */
+async function probe(url: string): Promise<string> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    connectTimeout: 5_000,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    // INFO rather than CONFIG GET, which ElastiCache and Upstash disable.
+    const info = await client.info('memory');
+    return /maxmemory_policy:(\S+)/.exec(info)?.[1] ?? 'unknown';
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * Waits for Redis at start instead of crashing into a restart loop: each failure is logged with
+ * its reason and retried after 1, 2, 4… up to 30 s. A Redis that may evict keys gets a loud
+ * warning, since BullMQ loses jobs under any policy but noeviction.
+ */
+export async function waitForRedis(
+  url: string,
+  log: Logger,
+  options: { firstDelayMs?: number; maxDelayMs?: number; signal?: AbortSignal } = {},
+): Promise<void> {
+  const where = redactUrl(url);
+  let delay = options.firstDelayMs ?? 1_000;
+  for (;;) {
+    try {
+      const policy = await probe(url);
+      if (policy !== 'noeviction') {
+        log.error(
+          `Redis at ${where} has maxmemory-policy ${policy}: set it to noeviction, or Redis may drop queued jobs`,
+        );
+      }
+      return;
+    } catch (error) {
+      log.error(`Redis at ${where} is not reachable; retrying`, {
+        error: (error as Error).message,
+        retryInSeconds: delay / 1_000,
+      });
+    }
+    await sleep(delay, undefined, { signal: options.signal });
+    delay = Math.min(delay * 2, options.maxDelayMs ?? 30_000);
+  }
+}
