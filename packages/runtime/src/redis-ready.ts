@@ -3,8 +3,11 @@ import type { Logger } from '@etml/domain';
 import { Redis } from 'ioredis';
 import { redactUrl } from './connect.ts';
 
-/** One attempt to reach Redis; resolves with its maxmemory-policy. */
-async function probe(url: string): Promise<string> {
+/**
+ * One attempt to reach Redis; resolves with its maxmemory-policy, read from INFO (CONFIG GET is
+ * disabled on ElastiCache and Upstash). BullMQ loses jobs under any policy but noeviction.
+ */
+export async function redisEvictionPolicy(url: string): Promise<string> {
   const client = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
@@ -15,7 +18,6 @@ async function probe(url: string): Promise<string> {
   client.on('error', () => {});
   try {
     await client.connect();
-    // INFO rather than CONFIG GET, which ElastiCache and Upstash disable.
     const info = await client.info('memory');
     return /maxmemory_policy:(\S+)/.exec(info)?.[1] ?? 'unknown';
   } finally {
@@ -37,7 +39,7 @@ export async function waitForRedis(
   let delay = options.firstDelayMs ?? 1_000;
   for (;;) {
     try {
-      const policy = await probe(url);
+      const policy = await redisEvictionPolicy(url);
       if (policy !== 'noeviction') {
         log.error(
           `Redis at ${where} has maxmemory-policy ${policy}: set it to noeviction, or Redis may drop queued jobs`,

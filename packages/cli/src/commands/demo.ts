@@ -2,7 +2,13 @@ import { join, relative } from 'node:path';
 import { createClusterWorker } from '@etml/cluster-worker';
 import { addDays, keys, type RideDate, rideDateInZone } from '@etml/domain';
 import { producerConnection, QUEUES } from '@etml/queues';
-import { codeVersion, connectRedis, connectStore, createLogger } from '@etml/runtime';
+import {
+  codeVersion,
+  connectRedis,
+  connectStore,
+  createLogger,
+  redisEvictionPolicy,
+} from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import {
   createSummarizeWorker,
@@ -10,7 +16,6 @@ import {
   summarizerFor,
 } from '@etml/summarize-worker';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { dateFlag, intFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
 import { type DayQueues, followDay, startDay } from '../follow.ts';
@@ -23,26 +28,6 @@ export const DEMO_USAGE = 'etml demo [--date YYYY-MM-DD] [--rides N]';
 const NOT_YET_BUILT = [
   'output/date=D/rides.parquet, report.html and output/_latest.json (the manifest lists what exists)',
 ];
-
-/**
- * Redis's eviction policy, from INFO (CONFIG GET is disabled on ElastiCache and Upstash). BullMQ
- * loses jobs under any policy but noeviction.
- */
-async function evictionPolicy(url: string): Promise<string> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    const info = await client.info('memory');
-    return /maxmemory_policy:(\S+)/.exec(info)?.[1] ?? 'unknown';
-  } finally {
-    client.disconnect();
-  }
-}
 
 /**
  * Runs the day through the real queues: a cluster-worker and a summarize-worker in this process
@@ -110,7 +95,7 @@ export const demoCommand: Command = async (args, getEnv) => {
   const env = getEnv();
 
   const redis = await connectRedis(env);
-  const policy = await evictionPolicy(redis.value).catch((error: Error) => {
+  const policy = await redisEvictionPolicy(redis.value).catch((error: Error) => {
     throw new Error(`Redis at ${redis.description} is not reachable: ${error.message}`);
   });
   process.stderr.write(`redis: ${redis.description}; maxmemory-policy ${policy}\n`);
