@@ -87,7 +87,7 @@ function ensureDependencies(env) {
   const started = Date.now();
   const status = run(
     join(toolsBin, 'pnpm'),
-    ['install', '--frozen-lockfile', '--reporter=silent'],
+    ['install', '--frozen-lockfile', '--config.confirm-modules-purge=false', '--loglevel=error'],
     {
       env,
     },
