@@ -193,9 +193,9 @@ async function fanOut(
 
 /**
  * Fan-in: every clustered ride, in input order, with its summary fields, to
- * output/date=D/rides.jsonl; then the manifest, last, as the day's success marker. The previous
- * manifest goes first, so a day being rewritten never shows a manifest that does not match its
- * files.
+ * output/date=D/rides.jsonl; then the manifest, last, as the day's success marker. (The
+ * previous manifest went at the fan-out, so a day being rewritten never shows a manifest that
+ * does not match its files.)
  */
 async function fanIn(
   job: Job<unknown, LoadDayResult>,
@@ -261,7 +261,6 @@ async function fanIn(
     if (batch) yield batch;
   }
 
-  await store.delete(keys.manifest(date));
   const rides = await store.putStream(
     keys.output(date, 'rides.jsonl'),
     lines(),
