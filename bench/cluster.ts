@@ -27,6 +27,7 @@ import {
 import {
   count,
   HAS_TIME,
+  int,
   machine,
   mb,
   meanNeighbours,
@@ -68,13 +69,6 @@ function list(value: string | undefined, fallback: number[]): number[] {
   const sizes = value.split(',').map(s => Number(s.trim().replace(/_/g, '')));
   if (sizes.some(n => !(Number.isInteger(n) && n >= 1))) throw new Error(`bad list: ${value}`);
   return sizes;
-}
-
-function int(value: string | undefined, fallback: number, min = 1): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!(Number.isInteger(n) && n >= min)) throw new Error(`bad number: ${value}`);
-  return n;
 }
 
 function readOptions() {

@@ -207,3 +207,11 @@ export function machine(): string {
     `Node ${process.version}; ${new Date().toISOString()}; load average ${load}`,
   ].join('\n');
 }
+
+/** A whole-number command-line option (underscores allowed: 1_000_000), or its default. */
+export function int(value: string | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  const n = Number(value.replace(/_/g, ''));
+  if (!(Number.isInteger(n) && n >= min)) throw new Error(`bad number: ${value}`);
+  return n;
+}

@@ -36,7 +36,7 @@ import type { LoadDayResult } from '@etml/summarize-worker';
 import { type FakeLlm, startFakeLlm } from '@etml/testing/fake-llm';
 import { type Job, Queue } from 'bullmq';
 import { cpuByLibrary, epochOffsetMs } from './cpu-profile.ts';
-import { BENCH_DATE, count, machine, median, progress, seconds, table } from './lib.ts';
+import { BENCH_DATE, count, int, machine, median, progress, seconds, table } from './lib.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -60,13 +60,6 @@ const USAGE = `usage: node bench/llm.ts [options]
   --rpm R                 throughput: requests per window on both sides (default 600)
   --cpu-prof              overhead: profile the summarize-workers (node --cpu-prof) and show
                           which libraries their CPU time goes to; the profiler slows them`;
-
-function int(value: string | undefined, fallback: number, min = 1): number {
-  if (value === undefined) return fallback;
-  const n = Number(value.replace(/_/g, ''));
-  if (!(Number.isInteger(n) && n >= min)) throw new Error(`bad number: ${value}`);
-  return n;
-}
 
 function readOptions() {
   const { values } = parseArgs({
