@@ -1,12 +1,31 @@
 import type { RideDate } from '@etml/domain';
-import { enqueueClusterDay, jobIds } from '@etml/queues';
+import { enqueueClusterDay, jobIds, producerConnection, QUEUES } from '@etml/queues';
 import type { LoadDayResult } from '@etml/summarize-worker';
-import type { Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 
 export interface DayQueues {
   cluster: Queue;
   load: Queue;
   summarize: Queue;
+}
+
+/** The day's queues on one fail-fast connection, closed when `use` ends. */
+export async function withDayQueues<T>(
+  redisUrl: string,
+  use: (queues: DayQueues) => Promise<T>,
+): Promise<T> {
+  const connection = await producerConnection(redisUrl);
+  const queues: DayQueues = {
+    cluster: new Queue(QUEUES.cluster, { connection }),
+    load: new Queue(QUEUES.load, { connection }),
+    summarize: new Queue(QUEUES.summarize, { connection }),
+  };
+  try {
+    return await use(queues);
+  } finally {
+    await Promise.all(Object.values(queues).map(q => q.close()));
+    connection.disconnect();
+  }
 }
 
 /** Where a day stands, for progress displays. */

@@ -1,7 +1,6 @@
 import { join, relative } from 'node:path';
 import { createClusterWorker } from '@etml/cluster-worker';
 import { addDays, keys, type RideDate, rideDateInZone } from '@etml/domain';
-import { producerConnection, QUEUES } from '@etml/queues';
 import {
   codeVersion,
   connectRedis,
@@ -15,10 +14,9 @@ import {
   loadEnv as loadSummarizeEnv,
   summarizerFor,
 } from '@etml/summarize-worker';
-import { Queue } from 'bullmq';
 import { dateFlag, intFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
-import { type DayQueues, followDay, startDay } from '../follow.ts';
+import { followDay, startDay, withDayQueues } from '../follow.ts';
 import { plural } from '../output.ts';
 import { DEFAULT_RIDES, simulateToStore } from './simulate.ts';
 
@@ -35,12 +33,6 @@ const NOT_YET_BUILT = [
  */
 async function runDay(redisUrl: string, store: ObjectStore, date: RideDate, rides: number) {
   const llm = loadSummarizeEnv();
-  const connection = await producerConnection(redisUrl);
-  const queues: DayQueues = {
-    cluster: new Queue(QUEUES.cluster, { connection }),
-    load: new Queue(QUEUES.load, { connection }),
-    summarize: new Queue(QUEUES.summarize, { connection }),
-  };
   const quiet = createLogger('demo', () => {});
   const cluster = createClusterWorker({ redisUrl, store, cluster: {}, rawWaitMs: 0, log: quiet });
   const summarize = createSummarizeWorker({
@@ -56,29 +48,29 @@ async function runDay(redisUrl: string, store: ObjectStore, date: RideDate, ride
     log: quiet,
   });
   try {
-    // A day left from an earlier demo is run again, so the demo always shows a fresh run; one
-    // still in progress (an interrupted demo) is finished instead.
-    await startDay(queues, date, true).catch(() => startDay(queues, date, false));
-    let last = '';
-    const result = await followDay(queues, date, {
-      timeoutMs: 600_000 + rides,
-      pollMs: 200,
-      onProgress: progress => {
-        if (progress.step !== last) process.stderr.write(`${progress.step}...\n`);
-        last = progress.step;
-      },
+    return await withDayQueues(redisUrl, async queues => {
+      // A day left from an earlier demo is run again, so the demo always shows a fresh run; one
+      // still in progress (an interrupted demo) is finished instead.
+      await startDay(queues, date, true).catch(() => startDay(queues, date, false));
+      let last = '';
+      const result = await followDay(queues, date, {
+        timeoutMs: 600_000 + rides,
+        pollMs: 200,
+        onProgress: progress => {
+          if (progress.step !== last) process.stderr.write(`${progress.step}...\n`);
+          last = progress.step;
+        },
+      });
+      return {
+        result,
+        summarizer:
+          llm.summarizer.kind === 'llm'
+            ? `LLM ${llm.summarizer.model}`
+            : `offline extractive summarizer (${llm.summarizer.why})`,
+      };
     });
-    return {
-      result,
-      summarizer:
-        llm.summarizer.kind === 'llm'
-          ? `LLM ${llm.summarizer.model}`
-          : `offline extractive summarizer (${llm.summarizer.why})`,
-    };
   } finally {
     await Promise.all([cluster.close(), summarize.close()]);
-    await Promise.all(Object.values(queues).map(q => q.close()));
-    connection.disconnect();
   }
 }
 

@@ -1,12 +1,10 @@
 import { InputError, type RideDate, rideDateRange } from '@etml/domain';
-import { producerConnection, QUEUES } from '@etml/queues';
 import { connectRedis } from '@etml/runtime';
-import { Queue } from 'bullmq';
 import cliProgress from 'cli-progress';
 import { dateFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
 import type { CliEnv } from '../env.ts';
-import { type DayQueues, startDay } from '../follow.ts';
+import { type DayQueues, startDay, withDayQueues } from '../follow.ts';
 import { checkNotFuture } from './run.ts';
 
 export const ENQUEUE_USAGE = 'etml enqueue --date YYYY-MM-DD [--force]';
@@ -20,19 +18,7 @@ export async function withQueues<T>(
   env: CliEnv,
   use: (queues: DayQueues) => Promise<T>,
 ): Promise<T> {
-  const redis = await connectRedis(env);
-  const connection = await producerConnection(redis.value);
-  const queues: DayQueues = {
-    cluster: new Queue(QUEUES.cluster, { connection }),
-    load: new Queue(QUEUES.load, { connection }),
-    summarize: new Queue(QUEUES.summarize, { connection }),
-  };
-  try {
-    return await use(queues);
-  } finally {
-    await Promise.all(Object.values(queues).map(q => q.close()));
-    connection.disconnect();
-  }
+  return withDayQueues((await connectRedis(env)).value, use);
 }
 
 /** etml enqueue: one date, idempotently (or again, with --force); the workers take it from there. */

@@ -1,13 +1,11 @@
 import { InputError, keys, type RideDate, rideDateInZone } from '@etml/domain';
-import { producerConnection, QUEUES } from '@etml/queues';
 import { connectRedis, connectStore } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import type { LoadDayResult } from '@etml/summarize-worker';
-import { Queue } from 'bullmq';
 import cliProgress from 'cli-progress';
 import { dateFlag, intFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
-import { type DayProgress, type DayQueues, followDay, startDay } from '../follow.ts';
+import { type DayProgress, type DayQueues, followDay, startDay, withDayQueues } from '../follow.ts';
 
 export const RUN_USAGE = 'etml run --date YYYY-MM-DD [--force] [--timeout-minutes N]';
 
@@ -127,35 +125,29 @@ export const runCommand: Command = async (args, getEnv) => {
     process.stdout.write(`${store.uri(keys.manifest(date))}\n`);
     return;
   }
-  const connection = await producerConnection(redis.value);
-  const queues: DayQueues = {
-    cluster: new Queue(QUEUES.cluster, { connection }),
-    load: new Queue(QUEUES.load, { connection }),
-    summarize: new Queue(QUEUES.summarize, { connection }),
-  };
-  let display: ReturnType<typeof progressDisplay> | undefined;
-  try {
-    const started = await startDay(queues, date, flags.force ?? false);
-    process.stderr.write(
-      `${started.jobId}: ${started.added ? 'enqueued' : `already ${started.state}`}\n`,
-    );
-    display = progressDisplay(date);
-    const idle = idleWatch(queues);
-    const result = await followDay(queues, date, {
-      timeoutMs: timeoutMinutes * 60_000,
-      onProgress: progress => {
-        display?.update(progress);
-        idle(progress).catch(() => {});
-      },
-    });
-    display.stop();
-    display = undefined;
-    const [summary, ...uris] = outputLines(store, result);
-    process.stderr.write(`${summary}\n`);
-    process.stdout.write(`${uris.join('\n')}\n`);
-  } finally {
-    display?.stop();
-    await Promise.all(Object.values(queues).map(q => q.close()));
-    connection.disconnect();
-  }
+  await withDayQueues(redis.value, async queues => {
+    let display: ReturnType<typeof progressDisplay> | undefined;
+    try {
+      const started = await startDay(queues, date, flags.force ?? false);
+      process.stderr.write(
+        `${started.jobId}: ${started.added ? 'enqueued' : `already ${started.state}`}\n`,
+      );
+      display = progressDisplay(date);
+      const idle = idleWatch(queues);
+      const result = await followDay(queues, date, {
+        timeoutMs: timeoutMinutes * 60_000,
+        onProgress: progress => {
+          display?.update(progress);
+          idle(progress).catch(() => {});
+        },
+      });
+      display.stop();
+      display = undefined;
+      const [summary, ...uris] = outputLines(store, result);
+      process.stderr.write(`${summary}\n`);
+      process.stdout.write(`${uris.join('\n')}\n`);
+    } finally {
+      display?.stop();
+    }
+  });
 };
