@@ -12,8 +12,8 @@ import {
   OpenAISummarizer,
   type Summarizer,
 } from '@etml/summarization';
-import { loadEnv, type SummarizerChoice } from './env.ts';
-import { createSummarizeWorker } from './worker.ts';
+import { loadEnv, type SummarizerChoice, type SummarizeWorkerEnv } from './env.ts';
+import { createSummarizeWorker, type SummarizeWorkerOptions } from './worker.ts';
 
 export function summarizerFor(choice: SummarizerChoice): Summarizer {
   if (choice.kind === 'extractive') return extractiveSummarizer;
@@ -25,6 +25,21 @@ export function summarizerFor(choice: SummarizerChoice): Summarizer {
       timeoutMs: choice.timeoutMs,
     }),
   );
+}
+
+/** The worker's settings from its environment; the caller adds Redis, S3 and a logger. */
+export function workerSettings(
+  env: SummarizeWorkerEnv,
+): Omit<SummarizeWorkerOptions, 'redisUrl' | 'store' | 'log'> {
+  return {
+    summarizer: summarizerFor(env.summarizer),
+    maxRequestsPerMinute: env.maxRequestsPerMinute,
+    llmConcurrency: env.llmConcurrency,
+    limiterWindowMs: env.limiterWindowMs,
+    callTimeoutMs: env.summarizer.kind === 'llm' ? env.summarizer.timeoutMs : undefined,
+    retry: env.retry,
+    codeVersion: codeVersion(),
+  };
 }
 
 /** The composition root: configuration, connections, the workers, and signal handling. */
@@ -52,13 +67,7 @@ export async function start(source: NodeJS.ProcessEnv = process.env): Promise<vo
   const { close } = createSummarizeWorker({
     redisUrl: redis.value,
     store: store.value,
-    summarizer: summarizerFor(env.summarizer),
-    maxRequestsPerMinute: env.maxRequestsPerMinute,
-    llmConcurrency: env.llmConcurrency,
-    limiterWindowMs: env.limiterWindowMs,
-    callTimeoutMs: env.summarizer.kind === 'llm' ? env.summarizer.timeoutMs : undefined,
-    retry: env.retry,
-    codeVersion: codeVersion(),
+    ...workerSettings(env),
     log,
   });
   log.info('ready', {

@@ -1,18 +1,12 @@
 import { join, relative } from 'node:path';
 import { createClusterWorker } from '@etml/cluster-worker';
 import { addDays, keys, type RideDate, rideDateInZone } from '@etml/domain';
-import {
-  codeVersion,
-  connectRedis,
-  connectStore,
-  createLogger,
-  redisEvictionPolicy,
-} from '@etml/runtime';
+import { connectRedis, connectStore, createLogger, redisEvictionPolicy } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import {
   createSummarizeWorker,
   loadEnv as loadSummarizeEnv,
-  summarizerFor,
+  workerSettings,
 } from '@etml/summarize-worker';
 import { dateFlag, intFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
@@ -38,13 +32,7 @@ async function runDay(redisUrl: string, store: ObjectStore, date: RideDate, ride
   const summarize = createSummarizeWorker({
     redisUrl,
     store,
-    summarizer: summarizerFor(llm.summarizer),
-    maxRequestsPerMinute: llm.maxRequestsPerMinute,
-    llmConcurrency: llm.llmConcurrency,
-    limiterWindowMs: llm.limiterWindowMs,
-    callTimeoutMs: llm.summarizer.kind === 'llm' ? llm.summarizer.timeoutMs : undefined,
-    retry: llm.retry,
-    codeVersion: codeVersion(),
+    ...workerSettings(llm),
     log: quiet,
   });
   try {
