@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { addDays, keys, type RideDate, rideDateRange } from '@etml/domain';
 import { enqueueClusterDay, jobIds } from '@etml/queues';
-import type { Logger } from '@etml/runtime';
+import { type Logger, tryLock } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -19,7 +18,6 @@ export interface CatchUpDeps {
 }
 
 const LOCK = 'etml:catch-up';
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /**
  * BullMQ's Job Schedulers do not catch up: after three days with no worker, one overdue run
@@ -31,8 +29,8 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
  */
 export async function catchUp(deps: CatchUpDeps, now = new Date()): Promise<RideDate[]> {
   if (deps.days === 0) return [];
-  const token = randomUUID();
-  if ((await deps.redis.set(LOCK, token, 'PX', 60_000, 'NX')) !== 'OK') return [];
+  const lock = await tryLock(deps.redis, LOCK, 60_000);
+  if (!lock) return [];
   try {
     const last = lastDueRideDate(deps.pattern, deps.tz, now);
     const enqueued: RideDate[] = [];
@@ -45,6 +43,6 @@ export async function catchUp(deps: CatchUpDeps, now = new Date()): Promise<Ride
     if (enqueued.length > 0) deps.log.info('caught up', { dates: enqueued.join(',') });
     return enqueued;
   } finally {
-    await deps.redis.eval(RELEASE, 1, LOCK, token);
+    await lock.release();
   }
 }

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keys, NotFoundError } from '@etml/domain';
+import { tryLock } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import { LIKELY_CAUSES, type LikelyCause } from '@etml/summarization';
 import type { Redis } from 'ioredis';
@@ -34,10 +34,6 @@ export interface SummaryCacheOptions {
   /** Summaries kept in this process's memory. */
   memoSize?: number;
 }
-
-// Delete or renew the lock only if it is still ours: an expired lock may be someone else's by now.
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
-const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 /**
  * Summaries addressed by content (cache/summaries/<sha256>.json in S3), computed once: when many
@@ -105,10 +101,10 @@ export class SummaryCache {
       // A half-written object does not parse, so reading while another worker writes is safe.
       const cached = await this.get(key);
       if (cached) return { value: cached, hit: true };
-      const token = randomUUID();
-      if ((await this.redis.set(lock, token, 'PX', this.lockTtlMs, 'NX')) === 'OK') {
+      const held = await tryLock(this.redis, lock, this.lockTtlMs);
+      if (held) {
         const renew = setInterval(() => {
-          this.redis.eval(RENEW, 1, lock, token, this.lockTtlMs).catch(() => {});
+          held.renew(this.lockTtlMs).catch(() => {});
         }, this.lockTtlMs / 3);
         try {
           // Written by the last holder between our read and our lock?
@@ -122,7 +118,7 @@ export class SummaryCache {
           return { value: this.remember(key, value), hit: false };
         } finally {
           clearInterval(renew);
-          await this.redis.eval(RELEASE, 1, lock, token);
+          await held.release();
         }
       }
       if (Date.now() > deadline) {
