@@ -46,3 +46,8 @@ export const llmEnv = {
   /** auto: the LLM when OPENAI_API_KEY is set, else the offline extractive summarizer. */
   SUMMARIZER: envEnum(['auto', 'llm', 'extractive'] as const).default('auto'),
 };
+
+export const reportEnv = {
+  /** Unset: no message when a day completes. */
+  REPORT_WEBHOOK_URL: envUrl(['http:', 'https:']).optional(),
+};

@@ -106,6 +106,12 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
       'The window `LLM_MAX_REQUESTS_PER_MINUTE` is counted over. Keep 60 for real providers; tests shorten it.',
   },
   {
+    name: 'REPORT_WEBHOOK_URL',
+    default: 'none',
+    description:
+      'Posted a JSON message (Slack-style `text`, plus counts and the report and Parquet keys) once per completed day. Up to 4 tries, 1-8 s apart; a failure never fails the day.',
+  },
+  {
     name: 'SCHEDULE_CRON',
     default: '`0 6 * * *`',
     description:

@@ -36,6 +36,8 @@ export const keys = {
   outputPrefix: (date: RideDate) => `output/date=${date}/`,
   output: (date: RideDate, file: OutputFile) => `output/date=${date}/${file}`,
   manifest: (date: RideDate) => `output/date=${date}/_manifest.json`,
+  /** The newest complete day, written after its manifest. */
+  latest: 'output/_latest.json',
 } as const;
 
 /** The raw format a key holds, from its extension. */

@@ -254,10 +254,22 @@ export class ObjectStore {
     return { ...result, lines };
   }
 
-  /** The object's lines, without their line breaks, streamed. */
-  async *readLines(key: string): AsyncGenerator<string> {
-    const lines = createInterface({ input: await this.getStream(key), crlfDelay: Infinity });
-    yield* lines;
+  /**
+   * The object's lines, without their line breaks, streamed. With `sha256`, the bytes read are
+   * checked against it after the last line: an object rewritten meanwhile makes the reader throw.
+   */
+  async *readLines(key: string, options: { sha256?: string } = {}): AsyncGenerator<string> {
+    const body = await this.getStream(key);
+    const expected = options.sha256;
+    const hash = expected ? createHash('sha256') : undefined;
+    if (hash) body.on('data', chunk => hash.update(chunk as Buffer));
+    yield* createInterface({ input: body, crlfDelay: Infinity });
+    const sha256 = hash?.digest('hex');
+    if (sha256 !== expected) {
+      throw new Error(
+        `${this.uri(key)} changed while it was being read (sha256 ${sha256}, expected ${expected})`,
+      );
+    }
   }
 
   /** Parses each non-empty line as JSON, streamed. */

@@ -1,8 +1,8 @@
-import { type EnvSource, llmEnv, parseEnv } from '@etml/config';
+import { type EnvSource, llmEnv, parseEnv, reportEnv } from '@etml/config';
 import { ConfigError } from '@etml/domain';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
 
-const shape = { ...infraEnv, ...llmEnv };
+const shape = { ...infraEnv, ...llmEnv, ...reportEnv };
 
 export type SummarizerChoice =
   | { kind: 'llm'; apiKey: string; baseURL: string | undefined; model: string; timeoutMs: number }
@@ -18,6 +18,8 @@ export interface SummarizeWorkerEnv {
   limiterWindowMs: number;
   /** Tries per summary for 5xx, timeouts and malformed answers, and the first backoff. */
   retry: { attempts: number; backoffMs: number };
+  /** Where to announce each completed day, if anywhere. */
+  webhookUrl: string | undefined;
 }
 
 /** The summarize-worker's configuration; the only place it reads the environment. */
@@ -50,5 +52,6 @@ export function loadEnv(source: EnvSource = process.env): SummarizeWorkerEnv {
     llmConcurrency: env.LLM_CONCURRENCY,
     limiterWindowMs: Math.round(env.LLM_RATE_WINDOW_SECONDS * 1_000),
     retry: { attempts: env.LLM_ATTEMPTS, backoffMs: Math.round(env.LLM_BACKOFF_SECONDS * 1_000) },
+    webhookUrl: env.REPORT_WEBHOOK_URL,
   };
 }

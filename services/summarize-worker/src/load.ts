@@ -1,15 +1,22 @@
-import { createHash } from 'node:crypto';
 import { keys, NotFoundError, type RideDate } from '@etml/domain';
+import {
+  type DayManifest,
+  manifestOf,
+  reportContextOf,
+  type Tally,
+  updateLatest,
+  writeDayOutputs,
+} from '@etml/outputs';
 import { ClusteringRecord, JOBS, jobIds, LoadDayPayload } from '@etml/queues';
-import type { Logger } from '@etml/runtime';
+import { type Logger, tryLock } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import type { PromptInput } from '@etml/summarization';
 import { estimateCostUsd, PROMPT_VERSION } from '@etml/summarization';
 import { Job, type Queue, UnrecoverableError, WaitingChildrenError } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type DayManifest, manifestOf, type Tally } from './manifest.ts';
 import { promptId, promptInputOf, writeDayPrompts } from './prompts.ts';
 import type { SummarizeResult } from './summarize.ts';
+import { announceDay, type WebhookOptions } from './webhook.ts';
 
 export interface LoadDeps {
   store: ObjectStore;
@@ -25,6 +32,8 @@ export interface LoadDeps {
   batchSize?: number;
   /** Tries per summary, and the first backoff; the catalog's defaults otherwise. */
   retry?: { attempts: number; backoffMs: number } | undefined;
+  /** Posted to when a day completes; a failure to post never fails the day. */
+  webhook?: WebhookOptions | undefined;
 }
 
 export interface LoadDayResult {
@@ -65,25 +74,8 @@ async function* clusteredLines(
   date: RideDate,
   clustering: ClusteringRecord,
 ): AsyncGenerator<string> {
-  const key = keys.clustered(date);
-  const hash = createHash('sha256');
-  const decoder = new TextDecoder();
-  let rest = '';
-  for await (const chunk of await store.getStream(key)) {
-    hash.update(chunk as Buffer);
-    rest += decoder.decode(chunk as Buffer, { stream: true });
-    const lines = rest.split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) if (line !== '') yield line;
-  }
-  rest += decoder.decode();
-  if (rest !== '') yield rest;
-  const sha256 = hash.digest('hex');
-  if (sha256 !== clustering.clustered.sha256) {
-    throw new Error(
-      `${store.uri(key)} changed while it was being read (sha256 ${sha256}, the clustering record says ${clustering.clustered.sha256})`,
-    );
-  }
+  const lines = store.readLines(keys.clustered(date), { sha256: clustering.clustered.sha256 });
+  for await (const line of lines) if (line !== '') yield line;
 }
 
 /**
@@ -193,9 +185,9 @@ async function fanOut(
 
 /**
  * Fan-in: every clustered ride, in input order, with its summary fields, to
- * output/date=D/rides.jsonl; then the manifest, last, as the day's success marker. (The
- * previous manifest went at the fan-out, so a day being rewritten never shows a manifest that
- * does not match its files.)
+ * output/date=D/rides.jsonl; from it rides.parquet and report.html; then the manifest, as the
+ * day's success marker, and output/_latest.json last. (The previous manifest went at the
+ * fan-out, so a day being rewritten never shows a manifest that does not match its files.)
  */
 async function fanIn(
   job: Job<unknown, LoadDayResult>,
@@ -274,9 +266,7 @@ async function fanIn(
     promptVersion: PROMPT_VERSION,
     costUsd: estimateCostUsd(deps.model, tally),
     codeVersion: deps.codeVersion,
-    files: {
-      'rides.jsonl': { key: store.uri(rides.key), bytes: rides.bytes, sha256: rides.sha256 },
-    },
+    files: {},
     inputs: {
       clustered: store.uri(keys.clustered(date)),
       rejected: store.uri(keys.rejected(date)),
@@ -284,7 +274,24 @@ async function fanIn(
       clustering: store.uri(keys.clustering(date)),
     },
   });
+  await job.updateProgress({ phase: 'parquet and report', rows: tally.rides });
+  const { parquet, report } = await writeDayOutputs(store, date, rides, reportContextOf(manifest), {
+    createdBy: `ride-anomaly-etml ${deps.codeVersion.version}`,
+  });
+  for (const written of [rides, parquet, report]) {
+    manifest.files[written.key.slice(keys.outputPrefix(date).length)] = {
+      key: store.uri(written.key),
+      bytes: written.bytes,
+      sha256: written.sha256,
+    };
+  }
   await store.putJson(keys.manifest(date), manifest);
+  const latest = await pointLatest(deps, manifest);
+  await job.log(
+    latest
+      ? `${store.uri(keys.latest)} now names ${date}`
+      : `${store.uri(keys.latest)} names a later day; left as it is`,
+  );
   // Counters for /metrics: the work done, so a rerun counts again.
   await deps.redis
     .multi()
@@ -300,15 +307,43 @@ async function fanIn(
     `loaded ${tally.rides} rides: ${tally.anomalies} anomalies; summaries ${JSON.stringify(tally.bySource)}; ` +
       `${tally.calls} LLM calls, ${tally.cacheHits} cache hits`,
   );
+  if (deps.webhook) {
+    await announceDay(
+      deps.webhook,
+      { redis: deps.redis, store, log: deps.log, jobLog: line => job.log(line) },
+      manifest,
+    );
+  }
   return {
     date,
     outputs: {
       rides: store.uri(keys.output(date, 'rides.jsonl')),
+      parquet: store.uri(keys.output(date, 'rides.parquet')),
+      report: store.uri(keys.output(date, 'report.html')),
       manifest: store.uri(keys.manifest(date)),
     },
     counts: manifest.counts,
     llm: manifest.llm,
   };
+}
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/** Moves output/_latest.json to this day, one day at a time across every worker. */
+async function pointLatest(deps: LoadDeps, manifest: DayManifest): Promise<boolean> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const lock = await tryLock(deps.redis, 'etml:lock:latest', 30_000);
+    if (lock) {
+      try {
+        return await updateLatest(deps.store, manifest);
+      } finally {
+        await lock.release();
+      }
+    }
+    if (Date.now() > deadline) throw new Error('output/_latest.json stayed locked for 60 s');
+    await sleep(100);
+  }
 }
 
 /**

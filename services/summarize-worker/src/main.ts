@@ -38,6 +38,7 @@ export function workerSettings(
     limiterWindowMs: env.limiterWindowMs,
     callTimeoutMs: env.summarizer.kind === 'llm' ? env.summarizer.timeoutMs : undefined,
     retry: env.retry,
+    webhook: env.webhookUrl ? { url: env.webhookUrl } : undefined,
     codeVersion: codeVersion(),
   };
 }

@@ -9,6 +9,7 @@ import { type LoadDayResult, loadProcessor } from './load.ts';
 import { DayPrompts } from './prompts.ts';
 import { Semaphore } from './semaphore.ts';
 import { type SummarizeResult, summarizeProcessor } from './summarize.ts';
+import type { WebhookOptions } from './webhook.ts';
 
 export interface SummarizeWorkerOptions {
   redisUrl: string;
@@ -26,6 +27,8 @@ export interface SummarizeWorkerOptions {
   callTimeoutMs?: number;
   /** Tries per summary for 5xx, timeouts and malformed answers, and the first backoff. */
   retry?: { attempts: number; backoffMs: number };
+  /** Announces each completed day; never fails it. */
+  webhook?: WebhookOptions | undefined;
   /** Overrides for tests and benchmarks. */
   defaultRetryAfterMs?: number;
   worker?: Partial<Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>>;
@@ -88,6 +91,7 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
       model: options.summarizer.model,
       codeVersion: options.codeVersion,
       retry: options.retry,
+      webhook: options.webhook,
       log,
     }),
     { connection, log, concurrency: 2, maxStartedAttempts: 1_000, ...options.worker },

@@ -1,7 +1,16 @@
-import { join, relative } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createClusterWorker } from '@etml/cluster-worker';
 import { addDays, keys, type RideDate, rideDateInZone } from '@etml/domain';
-import { connectRedis, connectStore, createLogger, redisEvictionPolicy } from '@etml/runtime';
+import { renderDayReport } from '@etml/outputs';
+import {
+  type Connected,
+  connectRedis,
+  connectStore,
+  createLogger,
+  redisEvictionPolicy,
+} from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import {
   createSummarizeWorker,
@@ -15,11 +24,6 @@ import { plural } from '../output.ts';
 import { DEFAULT_RIDES, simulateToStore } from './simulate.ts';
 
 export const DEMO_USAGE = 'etml demo [--date YYYY-MM-DD] [--rides N]';
-
-/** Steps of the pipeline that this version does not have yet, in order. */
-const NOT_YET_BUILT = [
-  'output/date=D/rides.parquet, report.html and output/_latest.json (the manifest lists what exists)',
-];
 
 /**
  * Runs the day through the real queues: a cluster-worker and a summarize-worker in this process
@@ -63,8 +67,23 @@ async function runDay(redisUrl: string, store: ObjectStore, date: RideDate, ride
 }
 
 /**
- * Runs what exists of the pipeline end to end on the embedded defaults (or the configured
- * Redis and S3), and says plainly what is not built yet.
+ * With the embedded S3, the day's report written beside its data, ready to open; otherwise the
+ * command that writes it.
+ */
+async function localReport(store: Connected<ObjectStore>, date: RideDate): Promise<string[]> {
+  const command = `./bin/etml report --date ${date}`;
+  if (!store.embeddedDir) return [`    ${command}`];
+  const file = join(dirname(store.embeddedDir), `report-${date}.html`);
+  await writeFile(file, await renderDayReport(store.value, date));
+  return [
+    `    ${pathToFileURL(file).href}`,
+    `    (written by: ${command} --out ${relative(process.cwd(), file)})`,
+  ];
+}
+
+/**
+ * Runs the pipeline end to end on the embedded defaults (or the configured Redis and S3), and
+ * says where each output is and how to look at it.
  */
 export const demoCommand: Command = async (args, getEnv) => {
   const flags = parseFlags('demo', args, { date: { type: 'string' }, rides: { type: 'string' } });
@@ -102,6 +121,7 @@ export const demoCommand: Command = async (args, getEnv) => {
     `clustered/date=${date}/`,
     `rejected/date=${date}/`,
     keys.outputPrefix(date),
+    keys.latest,
   ]) {
     for await (const item of store.value.list(prefix)) written.push(item);
   }
@@ -120,6 +140,7 @@ export const demoCommand: Command = async (args, getEnv) => {
   }
   const outputFile = onDisk(keys.output(date, 'rides.jsonl'));
   const manifestFile = onDisk(keys.manifest(date));
+  const parquetFile = onDisk(keys.output(date, 'rides.parquet'));
   lines.push(
     '  The anomalous rides, with their reasons and summaries:',
     outputFile
@@ -129,8 +150,12 @@ export const demoCommand: Command = async (args, getEnv) => {
     manifestFile
       ? `    cat ${manifestFile}`
       : `    aws s3 cp ${store.value.uri(keys.manifest(date))} -`,
-    '  Not built yet in this version, so not run:',
-    ...NOT_YET_BUILT.map(step => `    - ${step}`),
+    '  The morning report, for a browser (the same page as report.html):',
+    ...(await localReport(store, date)),
+    '  Query the Parquet with DuckDB (or pyarrow, pandas, Athena):',
+    parquetFile
+      ? `    duckdb -c "SELECT anomaly_reasons, count(*) FROM '${parquetFile}' GROUP BY ALL"`
+      : `    duckdb -c "SELECT anomaly_reasons, count(*) FROM '${store.value.uri(keys.output(date, 'rides.parquet'))}' GROUP BY ALL"`,
     '  To run the services as they run every morning: ./bin/etml start (see README).',
     '',
   );

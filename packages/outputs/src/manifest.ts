@@ -1,5 +1,16 @@
-import type { RideDate } from '@etml/domain';
-import type { ClusteringRecord } from '@etml/queues';
+import { keys, NotFoundError, type RideDate } from '@etml/domain';
+import type { ObjectStore } from '@etml/storage';
+
+/** What clustering found, as the cluster step records it in clustered/date=D/_clustering.json. */
+export interface ClusteringSummary {
+  input: string;
+  rows: number;
+  valid: number;
+  rejected: number;
+  clusters: number;
+  noise: number;
+  params: { eps: number; minSamples: number; source: 'default' | 'explicit' };
+}
 
 /** Counts gathered while the day's rides are written. */
 export interface Tally {
@@ -47,7 +58,7 @@ export interface DayManifest {
     estimated_cost_usd: number | null;
   };
   failed_summaries: Tally['failed'];
-  params: { dbscan: ClusteringRecord['params'] };
+  params: { dbscan: ClusteringSummary['params'] };
   code: { version: string; commit: string | null };
   inputs: Record<string, string>;
   files: Record<string, OutputFileEntry>;
@@ -55,7 +66,7 @@ export interface DayManifest {
 
 export function manifestOf(parts: {
   date: RideDate;
-  cluster: ClusteringRecord;
+  cluster: ClusteringSummary;
   tally: Tally;
   model: string;
   promptVersion: string;
@@ -96,4 +107,21 @@ export function manifestOf(parts: {
     inputs: { raw: cluster.input, ...parts.inputs },
     files: parts.files,
   };
+}
+
+/** The day's manifest, or undefined while the day is not complete. */
+export async function readManifest(
+  store: ObjectStore,
+  date: RideDate,
+): Promise<DayManifest | undefined> {
+  try {
+    const manifest = await store.getJson<DayManifest>(keys.manifest(date));
+    if (manifest?.date !== date || manifest.status !== 'complete' || !manifest.counts) {
+      throw new Error(`${store.uri(keys.manifest(date))} is not a complete day's manifest`);
+    }
+    return manifest;
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
 }

@@ -1,0 +1,35 @@
+export {
+  type DayOutputs,
+  readTrend,
+  renderDayReport,
+  reportContextOf,
+  TREND_DAYS,
+  writeDayOutputs,
+} from './day.ts';
+export { type LatestPointer, readLatest, updateLatest } from './latest.ts';
+export {
+  type ClusteringSummary,
+  type DayManifest,
+  manifestOf,
+  type OutputFileEntry,
+  readManifest,
+  type Tally,
+} from './manifest.ts';
+export {
+  PARQUET_COLUMNS,
+  PARQUET_SCHEMA,
+  type ParquetRow,
+  parquetRow,
+  parquetStream,
+  ROW_GROUP_ROWS,
+} from './parquet.ts';
+export { extraFields, type OutputRecord, parseOutputLine } from './record.ts';
+export {
+  type AnomalyRow,
+  type DayRides,
+  DayRidesCollector,
+  REPORT_TABLE_MAX,
+} from './report/collect.ts';
+export { escapeHtml } from './report/html.ts';
+export { type ReportContext, renderReport, type TrendDay } from './report/render.ts';
+export { SCATTER_POINTS_MAX, scatterSvg } from './report/scatter.ts';
