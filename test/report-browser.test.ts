@@ -36,7 +36,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`report.html in a browser (${CHROMIUM})`,
       keys.raw(date, 'jsonl'),
       (function* () {
         for (const ride of simulateRides({ date, rides: 1_200, seed: 42 })) {
-          if (ride.injected_anomaly === undefined || injected >= 3) yield ride;
+          if (typeof ride.injected_anomaly !== 'string' || injected >= 3) yield ride;
           else {
             injected += 1;
             yield { ...ride, news: INJECTED };

@@ -78,6 +78,11 @@ export function parseOutputLine(line: string, where: string): OutputRecord {
   if (typeof record.ride_time !== 'number') throw bad('ride_time', 'a number');
   if (!Number.isInteger(record.label)) throw bad('label', 'an integer');
   if (typeof record.anomaly !== 'boolean') throw bad('anomaly', 'a boolean');
-  if (!Array.isArray(record.anomaly_reasons)) throw bad('anomaly_reasons', 'a list');
+  if (
+    !Array.isArray(record.anomaly_reasons) ||
+    record.anomaly_reasons.some(r => typeof r !== 'string')
+  ) {
+    throw bad('anomaly_reasons', 'a list of strings');
+  }
   return record;
 }
