@@ -154,8 +154,8 @@ export const demoCommand: Command = async (args, getEnv) => {
     ...(await localReport(store, date)),
     '  Query the Parquet with DuckDB (or pyarrow, pandas, Athena):',
     parquetFile
-      ? `    duckdb -c "SELECT anomaly_reasons, count(*) FROM '${parquetFile}' GROUP BY ALL"`
-      : `    duckdb -c "SELECT anomaly_reasons, count(*) FROM '${store.value.uri(keys.output(date, 'rides.parquet'))}' GROUP BY ALL"`,
+      ? `    duckdb -c "SELECT anomaly_reasons, count(*) FROM read_parquet('${parquetFile}') GROUP BY ALL"`
+      : `    duckdb -c "SELECT anomaly_reasons, count(*) FROM read_parquet('${store.value.uri(keys.output(date, 'rides.parquet'))}') GROUP BY ALL"`,
     '  To run the services as they run every morning: ./bin/etml start (see README).',
     '',
   );
