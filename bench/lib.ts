@@ -141,6 +141,7 @@ export interface Timed {
   elapsed: number;
   /** Peak RSS in bytes, or NaN without /usr/bin/time. */
   peakRss: number;
+  stdout: string;
   stderr: string;
 }
 
@@ -157,9 +158,10 @@ export async function timed(command: string, args: readonly string[]): Promise<T
     ? {
         elapsed: Number(match[1]),
         peakRss: Number(match[2]) * 1024,
+        stdout: done.stdout,
         stderr: done.stderr.slice(0, match.index),
       }
-    : { elapsed: done.wall, peakRss: Number.NaN, stderr: done.stderr };
+    : { elapsed: done.wall, peakRss: Number.NaN, stdout: done.stdout, stderr: done.stderr };
 }
 
 /**

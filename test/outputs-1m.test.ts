@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { keys, parseRideDate } from '@etml/domain';
-import { simulateRides } from '@etml/simulate';
 import { ndjsonChunks } from '@etml/storage';
 import { test } from '@etml/testing';
+import { simulatedOutputDay } from '@etml/testing/output-day';
 import { describe, expect } from 'vitest';
 import { ROOT, storeOf, tempDir } from './helpers.ts';
 
@@ -20,25 +20,14 @@ describe('a 1M-ride day', () => {
     const store = storeOf(s3);
     const date = parseRideDate('2025-07-30');
     let anomalies = 0;
-    // rides.jsonl as the load step writes it: every input field, then labels and summaries.
+    // rides.jsonl as the load step writes it, every injected anomaly with a summary.
     const written = await store.putStream(
       keys.output(date, 'rides.jsonl'),
       ndjsonChunks(
         (function* () {
-          for (const ride of simulateRides({ date, rides: RIDES, seed: 5 })) {
-            const reason = ride.injected_anomaly;
-            const anomaly = typeof reason === 'string';
-            if (anomaly) anomalies += 1;
-            yield {
-              ...ride,
-              label: anomaly ? -1 : 0,
-              anomaly,
-              anomaly_reasons: anomaly ? [reason] : [],
-              summary: anomaly ? `Likely ${reason}: ${ride.traffic}` : null,
-              summary_source: anomaly ? 'extractive' : null,
-              likely_cause: anomaly ? 'traffic_incident' : null,
-              summary_error: null,
-            };
+          for (const ride of simulatedOutputDay({ date, rides: RIDES, seed: 5 })) {
+            if (ride.anomaly) anomalies += 1;
+            yield ride;
           }
         })(),
       ),

@@ -45,6 +45,15 @@ export const PARQUET_SCHEMA: SchemaElement[] = [
   { name: 'extra', type: 'BYTE_ARRAY', converted_type: 'JSON', repetition_type: 'OPTIONAL' },
 ];
 
+const FREE_TEXT = new Set<string>([
+  'news',
+  'weather',
+  'traffic',
+  'summary',
+  'summary_error',
+  'extra',
+]);
+
 export type ParquetRow = Record<(typeof PARQUET_COLUMNS)[number], unknown>;
 
 const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
@@ -134,7 +143,8 @@ export function parquetStream(
     parquetWriteRows({
       writer,
       rows,
-      columns: PARQUET_COLUMNS.map(name => ({ name })),
+      // Min/max of free text prunes nothing and costs a comparison per value.
+      columns: PARQUET_COLUMNS.map(name => ({ name, statistics: !FREE_TEXT.has(name) })),
       schema: PARQUET_SCHEMA,
       codec: 'SNAPPY',
       rowGroupSize: options.rowGroupRows ?? ROW_GROUP_ROWS,

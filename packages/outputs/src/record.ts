@@ -49,10 +49,11 @@ const KNOWN = new Set<string>([...INPUT_FIELDS, ...ADDED_FIELDS]);
 /** Input fields outside the seed format, as one JSON object, or null when there are none. */
 export function extraFields(record: Record<string, unknown>): string | null {
   let extra: Record<string, unknown> | undefined;
-  for (const [field, value] of Object.entries(record)) {
+  // for…in, not Object.entries: this runs once per ride, a million times a day.
+  for (const field in record) {
     if (KNOWN.has(field)) continue;
     extra ??= {};
-    extra[field] = value;
+    extra[field] = record[field];
   }
   return extra ? JSON.stringify(extra) : null;
 }
