@@ -43,8 +43,8 @@ export async function uploadDistinctDay(store: ObjectStore, date: RideDate, ride
   );
 }
 
-export function llm(url: string, model = 'gpt-4o-mini'): Summarizer {
-  return llmSummarizer(new OpenAISummarizer({ apiKey: 'sk-test', baseURL: url, model }));
+export function llm(url: string, model = 'gpt-4o-mini', timeoutMs?: number): Summarizer {
+  return llmSummarizer(new OpenAISummarizer({ apiKey: 'sk-test', baseURL: url, model, timeoutMs }));
 }
 
 export { extractiveSummarizer };

@@ -1,5 +1,16 @@
 import OpenAI from 'openai';
 
+/**
+ * The model declined to answer (OpenAI's structured `refusal`). At temperature 0 the same prompt
+ * is refused again, so it is not retried.
+ */
+export class LlmRefusal extends Error {
+  constructor(refusal: string) {
+    super(`the model refused to summarize: ${JSON.stringify(refusal.slice(0, 200))}`);
+    this.name = 'LlmRefusal';
+  }
+}
+
 /** What the queue should do about a failed LLM call. */
 export type LlmFailure =
   | { kind: 'rate_limited'; retryAfterMs: number | undefined }
@@ -53,7 +64,9 @@ export function classifyLlmError(error: unknown): LlmFailure {
   ) {
     return { kind: 'transient', message };
   }
-  if (error instanceof OpenAI.APIError) return { kind: 'fatal', message };
+  if (error instanceof OpenAI.APIError || error instanceof LlmRefusal) {
+    return { kind: 'fatal', message };
+  }
   // A malformed answer may come out right on the next try.
   return { kind: 'transient', message };
 }

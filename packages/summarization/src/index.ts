@@ -1,4 +1,10 @@
-export { classifyLlmError, type LlmFailure, parseResetDuration, retryAfterMs } from './errors.ts';
+export {
+  classifyLlmError,
+  type LlmFailure,
+  LlmRefusal,
+  parseResetDuration,
+  retryAfterMs,
+} from './errors.ts';
 export { extractiveSummary, type Summary } from './extractive.ts';
 export {
   boundSummary,

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
+import { LlmRefusal } from './errors.ts';
 import type { Summary } from './extractive.ts';
 import { LIKELY_CAUSES, type Prompt } from './prompt.ts';
 
@@ -112,7 +113,14 @@ export class OpenAISummarizer {
       this.jsonSchema = false;
       return this.summarize(prompt, signal);
     }
-    const content = completion.choices[0]?.message?.content ?? '';
+    const choice = completion.choices[0];
+    if (choice?.message?.refusal) throw new LlmRefusal(choice.message.refusal);
+    const content = choice?.message?.content ?? '';
+    if (content.trim() === '') {
+      throw new Error(
+        `the model answered with no content (finish_reason ${choice?.finish_reason ?? 'none'})`,
+      );
+    }
     return {
       ...parseAnswer(content),
       usage: {

@@ -16,7 +16,23 @@ export interface FakeLlmOptions {
   quotaExhausted?: boolean;
   /** The JSON answer for a user message; the default echoes the reasons it was sent. */
   answer?: (userMessage: string) => unknown;
+  /**
+   * A fault for this request (numbered from 1 across the server's life), or undefined to answer
+   * normally. Checked before the rate limit, so faults cost no window slot.
+   */
+  fault?: (request: { n: number; user: string }) => LlmFault | undefined;
+  /** How long a `hang` holds its request (default 2 min: longer than any client timeout). */
+  hangMs?: number;
+  /** The wait a `storm` 429 names in retry-after-ms. */
+  stormRetryAfterMs?: number;
 }
+
+/**
+ * What a misbehaving provider does: `storm` a 429 with retry-after (not counted against the
+ * window), `error` a 500, `hang` no answer for `hangMs`, `reset` the connection dropped,
+ * `malformed` prose instead of JSON, `empty` no content, `refusal` OpenAI's structured refusal.
+ */
+export type LlmFault = 'storm' | 'error' | 'hang' | 'reset' | 'malformed' | 'empty' | 'refusal';
 
 export interface FakeLlmRequest {
   at: number;
@@ -26,6 +42,8 @@ export interface FakeLlmRequest {
   jsonSchema: boolean;
   /** The wait a 429 named (retry-after-ms). */
   retryAfterMs?: number;
+  /** The fault injected instead of an answer. */
+  fault?: LlmFault;
 }
 
 export interface FakeLlm {
@@ -35,11 +53,24 @@ export interface FakeLlm {
   count(status: number): number;
   /** Requests received and not answered yet (held by latencyMs, say). */
   pending(): number;
+  /** Requests answered with each fault. */
+  faults(): Record<string, number>;
   /** The largest number of accepted requests seen in any window. */
   peakInWindow(): number;
   configure(options: FakeLlmOptions): void;
   close(): Promise<void>;
 }
+
+/** The status each fault is logged with (0: no HTTP answer). */
+const FAULT_STATUS: Record<LlmFault, number> = {
+  storm: 429,
+  error: 500,
+  hang: 0,
+  reset: 0,
+  malformed: 200,
+  empty: 200,
+  refusal: 200,
+};
 
 function defaultAnswer(user: string): unknown {
   const reasons = /<reasons>(.*?)<\/reasons>/s.exec(user)?.[1] ?? 'none';
@@ -81,6 +112,8 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
   let peak = 0;
   let draws = 0;
   let pending = 0;
+  let received = 0;
+  const faults: Record<string, number> = {};
   const random = () => {
     // A fixed linear congruential sequence: the same run fails the same requests.
     draws = (Math.imul(draws, 1_103_515_245) + 12_345) >>> 0;
@@ -99,7 +132,7 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
     };
     const user = request.messages.find(m => m.role === 'user')?.content ?? '';
     const jsonSchema = request.response_format?.type === 'json_schema';
-    const log = (status: number, retryAfterMs?: number) =>
+    const log = (status: number, retryAfterMs?: number, fault?: LlmFault) =>
       requests.push({
         at: Date.now(),
         model: request.model,
@@ -107,7 +140,56 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
         status,
         jsonSchema,
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        ...(fault === undefined ? {} : { fault }),
       });
+    received += 1;
+    const fault = options.fault?.({ n: received, user });
+    if (fault) {
+      faults[fault] = (faults[fault] ?? 0) + 1;
+      log(FAULT_STATUS[fault], undefined, fault);
+      if (fault === 'hang') {
+        pending += 1;
+        await new Promise(resolve => setTimeout(resolve, options.hangMs ?? 120_000).unref());
+        pending -= 1;
+        if (!res.destroyed) send(res, 504, { error: { message: 'hung' } });
+        return;
+      }
+      if (fault === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault === 'storm') {
+        send(
+          res,
+          429,
+          {
+            error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' },
+          },
+          { 'retry-after': '1', 'retry-after-ms': String(options.stormRetryAfterMs ?? 300) },
+        );
+        return;
+      }
+      if (fault === 'error') {
+        send(res, 500, { error: { message: 'injected server error', type: 'server_error' } });
+        return;
+      }
+      const message =
+        fault === 'refusal'
+          ? { role: 'assistant', content: null, refusal: "I'm sorry, I can't help with that." }
+          : {
+              role: 'assistant',
+              content: fault === 'empty' ? '' : 'Sure! The ride was late, I think.',
+            };
+      send(res, 200, {
+        id: `chatcmpl-${requests.length}`,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1_000),
+        model: request.model,
+        choices: [{ index: 0, message, finish_reason: 'stop' }],
+        usage: { prompt_tokens: Math.ceil(user.length / 4), completion_tokens: 8, total_tokens: 0 },
+      });
+      return;
+    }
     if (options.latencyMs) {
       pending += 1;
       await new Promise(resolve => setTimeout(resolve, options.latencyMs));
@@ -210,6 +292,7 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
     },
     count: status => requests.filter(r => r.status === status).length,
     pending: () => pending,
+    faults: () => ({ ...faults }),
     peakInWindow: () => peak,
     configure(next) {
       options = next;

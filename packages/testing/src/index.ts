@@ -3,6 +3,7 @@ export {
   type FakeLlm,
   type FakeLlmOptions,
   type FakeLlmRequest,
+  type LlmFault,
   startFakeLlm,
 } from './fake-llm.ts';
 export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './fault-proxy.ts';
