@@ -55,12 +55,15 @@ export function s3Env(s3: S3Target): Record<string, string> {
   };
 }
 
-/** An ObjectStore on a test's bucket, with no prefix. */
-export function storeOf(s3: S3Target): ObjectStore {
+/** An ObjectStore on a test's bucket: no prefix, straight to the server, unless told otherwise. */
+export function storeOf(
+  s3: S3Target,
+  options: { prefix?: string; endpoint?: string } = {},
+): ObjectStore {
   return createObjectStore({
     bucket: s3.bucket,
-    prefix: '',
-    endpoint: s3.endpoint,
+    prefix: options.prefix ?? '',
+    endpoint: options.endpoint ?? s3.endpoint,
     region: s3.region,
     credentials: s3.credentials,
   });

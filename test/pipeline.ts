@@ -83,11 +83,16 @@ export async function startPipeline(
       ...options,
     }),
   );
-  onTestFinished(async () => {
-    await Promise.all([cluster.close(), ...summarizers.map(s => s.close())]);
-    await Promise.all([clusterQueue.close(), loadQueue.close(), summarizeQueue.close()]);
-    connection.disconnect();
-  });
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= (async () => {
+      await Promise.all([cluster.close(), ...summarizers.map(s => s.close())]);
+      await Promise.all([clusterQueue.close(), loadQueue.close(), summarizeQueue.close()]);
+      connection.disconnect();
+    })();
+    return closed;
+  };
+  onTestFinished(close);
 
   /** Waits for a job to finish, by polling: it may not exist yet when this starts. */
   async function finished<T>(queue: Queue, jobId: string, timeoutMs: number): Promise<T> {
@@ -106,6 +111,8 @@ export async function startPipeline(
     clusterQueue,
     loadQueue,
     summarizeQueue,
+    /** Stops the workers and queues (also done when the test ends). */
+    close,
     /** Enqueues cluster-D (again, when it ran before) and waits for load-D. */
     async runDay(date: RideDate, timeoutMs = 60_000): Promise<LoadDayResult> {
       const { jobId } = await enqueueClusterDay(clusterQueue, date);

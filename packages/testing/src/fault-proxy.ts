@@ -7,6 +7,8 @@ export interface FaultProxy {
   readonly requests: number;
   /** Requests answered with the fault instead of being forwarded. */
   readonly faulted: number;
+  /** Requests whose connection was dropped instead. */
+  readonly resets: number;
   /** Response body bytes passed back from the server so far. */
   readonly bytesDown: number;
   close(): Promise<void>;
@@ -14,8 +16,11 @@ export interface FaultProxy {
 
 export interface FaultProxyOptions {
   targetPort: number;
-  /** Decides, per request (1-based), whether to answer with `status` instead of forwarding. */
-  fault: (requestNumber: number) => boolean;
+  /**
+   * Decides, per request (1-based): true answers with `status` instead of forwarding, 'reset'
+   * drops the connection without an answer, false forwards.
+   */
+  fault: (requestNumber: number) => boolean | 'reset';
   status?: number;
   headers?: Record<string, string>;
 }
@@ -27,10 +32,17 @@ export interface FaultProxyOptions {
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   let requests = 0;
   let faulted = 0;
+  let resets = 0;
   let bytesDown = 0;
   const server: Server = createServer((req, res) => {
     requests += 1;
-    if (options.fault(requests)) {
+    const fault = options.fault(requests);
+    if (fault === 'reset') {
+      resets += 1;
+      req.socket.destroy();
+      return;
+    }
+    if (fault) {
       faulted += 1;
       req.resume();
       res.writeHead(options.status ?? 503, {
@@ -71,6 +83,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     },
     get faulted() {
       return faulted;
+    },
+    get resets() {
+      return resets;
     },
     get bytesDown() {
       return bytesDown;
