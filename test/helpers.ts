@@ -74,6 +74,8 @@ export interface Service {
   stderr(): string;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
+  /** SIGKILL: no shutdown handler runs, as when a machine dies. Resolves once it is gone. */
+  kill(): Promise<void>;
 }
 
 /** Starts `./bin/etml <name>` as a background service, stopped when the test ends. */
@@ -95,5 +97,9 @@ export function startService(name: string, env: Record<string, string>): Service
   onTestFinished(async () => {
     await stop();
   });
-  return { stderr: () => stderr, stop };
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+  return { stderr: () => stderr, stop, kill };
 }

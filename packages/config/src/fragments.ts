@@ -51,3 +51,13 @@ export const reportEnv = {
   /** Unset: no message when a day completes. */
   REPORT_WEBHOOK_URL: envUrl(['http:', 'https:']).optional(),
 };
+
+export const jobLockEnv = {
+  /** BullMQ's lockDuration; stalled jobs are looked for as often. */
+  JOB_LOCK_SECONDS: envInt({ min: 1, max: 3_600 }).default(30),
+};
+
+/** The worker options JOB_LOCK_SECONDS sets. */
+export function jobLockOptions(seconds: number) {
+  return { lockDuration: seconds * 1_000, stalledInterval: seconds * 1_000 };
+}

@@ -8,5 +8,12 @@ export {
   envUrl,
   parseEnv,
 } from './env.ts';
-export { llmEnv, redisEnv, reportEnv, s3Env } from './fragments.ts';
+export {
+  jobLockEnv,
+  jobLockOptions,
+  llmEnv,
+  redisEnv,
+  reportEnv,
+  s3Env,
+} from './fragments.ts';
 export { ENV_REFERENCE, type EnvVarDoc, envTableMarkdown } from './reference.ts';

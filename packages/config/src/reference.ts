@@ -112,6 +112,12 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
       'Posted a JSON message (Slack-style `text`, plus counts and the report and Parquet keys) once per completed day. Up to 4 tries, 1-8 s apart; a failure never fails the day.',
   },
   {
+    name: 'JOB_LOCK_SECONDS',
+    default: '`30`',
+    description:
+      "How long a cluster or summarize worker's job lock lasts without renewal (renewed at half of it). A worker killed mid-job has its job taken over by another after at most about twice this.",
+  },
+  {
     name: 'SCHEDULE_CRON',
     default: '`0 6 * * *`',
     description:

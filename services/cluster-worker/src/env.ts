@@ -1,8 +1,16 @@
-import { type EnvSource, envInt, envNumber, parseEnv } from '@etml/config';
+import {
+  type EnvSource,
+  envInt,
+  envNumber,
+  jobLockEnv,
+  jobLockOptions,
+  parseEnv,
+} from '@etml/config';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
 
 const shape = {
   ...infraEnv,
+  ...jobLockEnv,
   DBSCAN_EPS: envNumber({ min: 0, exclusiveMin: true }).optional(),
   DBSCAN_MIN_SAMPLES: envInt({ min: 1 }).optional(),
   RAW_WAIT_MINUTES: envInt({ min: 0, max: 7 * 24 * 60 }).default(360),
@@ -14,6 +22,7 @@ export interface ClusterWorkerEnv {
   minSamples: number | undefined;
   /** How long a day's raw input may be late before the job fails. */
   rawWaitMs: number;
+  worker: { lockDuration: number; stalledInterval: number };
 }
 
 /** The cluster-worker's configuration; the only place it reads the environment. */
@@ -24,5 +33,6 @@ export function loadEnv(source: EnvSource = process.env): ClusterWorkerEnv {
     eps: env.DBSCAN_EPS,
     minSamples: env.DBSCAN_MIN_SAMPLES,
     rawWaitMs: env.RAW_WAIT_MINUTES * 60_000,
+    worker: jobLockOptions(env.JOB_LOCK_SECONDS),
   };
 }

@@ -14,6 +14,7 @@ export async function start(source: NodeJS.ProcessEnv = process.env): Promise<vo
     store: store.value,
     cluster: { eps: env.eps, minSamples: env.minSamples },
     rawWaitMs: env.rawWaitMs,
+    worker: env.worker,
     log,
   });
   log.info('ready', {

@@ -59,7 +59,7 @@ export class SummaryCache {
   constructor(store: ObjectStore, redis: Redis, options: SummaryCacheOptions = {}) {
     this.store = store;
     this.redis = redis;
-    this.lockTtlMs = options.lockTtlMs ?? 120_000;
+    this.lockTtlMs = options.lockTtlMs ?? 30_000;
     this.pollMs = options.pollMs ?? 200;
     this.maxWaitMs = options.maxWaitMs ?? 15 * 60_000;
     this.memoSize = options.memoSize ?? 10_000;

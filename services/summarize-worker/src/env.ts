@@ -1,8 +1,15 @@
-import { type EnvSource, llmEnv, parseEnv, reportEnv } from '@etml/config';
+import {
+  type EnvSource,
+  jobLockEnv,
+  jobLockOptions,
+  llmEnv,
+  parseEnv,
+  reportEnv,
+} from '@etml/config';
 import { ConfigError } from '@etml/domain';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
 
-const shape = { ...infraEnv, ...llmEnv, ...reportEnv };
+const shape = { ...infraEnv, ...llmEnv, ...reportEnv, ...jobLockEnv };
 
 export type SummarizerChoice =
   | { kind: 'llm'; apiKey: string; baseURL: string | undefined; model: string; timeoutMs: number }
@@ -20,6 +27,7 @@ export interface SummarizeWorkerEnv {
   retry: { attempts: number; backoffMs: number };
   /** Where to announce each completed day, if anywhere. */
   webhookUrl: string | undefined;
+  worker: { lockDuration: number; stalledInterval: number };
 }
 
 /** The summarize-worker's configuration; the only place it reads the environment. */
@@ -53,5 +61,6 @@ export function loadEnv(source: EnvSource = process.env): SummarizeWorkerEnv {
     limiterWindowMs: Math.round(env.LLM_RATE_WINDOW_SECONDS * 1_000),
     retry: { attempts: env.LLM_ATTEMPTS, backoffMs: Math.round(env.LLM_BACKOFF_SECONDS * 1_000) },
     webhookUrl: env.REPORT_WEBHOOK_URL,
+    worker: jobLockOptions(env.JOB_LOCK_SECONDS),
   };
 }

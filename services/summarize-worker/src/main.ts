@@ -39,6 +39,7 @@ export function workerSettings(
     callTimeoutMs: env.summarizer.kind === 'llm' ? env.summarizer.timeoutMs : undefined,
     retry: env.retry,
     webhook: env.webhookUrl ? { url: env.webhookUrl } : undefined,
+    worker: env.worker,
     codeVersion: codeVersion(),
   };
 }

@@ -61,7 +61,10 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
     QUEUES.summarize,
     summarizeProcessor({
       summarizer: options.summarizer,
-      cache: new SummaryCache(options.store, connection),
+      // A killed holder's prompt is taken over as soon as its jobs are: after one job lock.
+      cache: new SummaryCache(options.store, connection, {
+        lockTtlMs: options.worker?.lockDuration ?? 30_000,
+      }),
       prompts: new DayPrompts(options.store),
       limiter: {
         run: call => llmSlots.run(() => limiter.run(call)),
