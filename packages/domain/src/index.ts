@@ -18,6 +18,8 @@ export {
 export type { Logger } from './log.ts';
 export { parseDecimal } from './number.ts';
 export {
+  MAX_RIDE_MEASURE,
+  MAX_TEXT_CHARS,
   NUMERIC_RIDE_FIELDS,
   type RawRide,
   RawRideSchema,

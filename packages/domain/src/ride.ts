@@ -1,19 +1,34 @@
 import { z } from 'zod';
 
 /**
+ * Above this a distance (km) or time (hours) is no ride, and its square overflows the
+ * standardization's variance: one such row would wreck the whole day's clustering.
+ */
+export const MAX_RIDE_MEASURE = 1_000_000;
+/** Context texts are a paragraph each; longer is a broken export, not news. */
+export const MAX_TEXT_CHARS = 100_000;
+/** What TextDecoder puts where bytes were not UTF-8. */
+const REPLACEMENT = '\ufffd';
+
+const text = z
+  .string()
+  .max(MAX_TEXT_CHARS)
+  .refine(t => !t.includes(REPLACEMENT));
+
+/**
  * One raw ride in the seed's format. Unknown fields are kept: the output record carries every
  * input field unchanged.
  */
 export const RawRideSchema = z.looseObject({
   // Larger numbers lose digits in JSON.parse, and two ids could become one.
   ride_id: z.union([z.string().min(1), z.number().int().safe()]),
-  ride_dist: z.number().min(0),
-  ride_time: z.number().min(0),
+  ride_dist: z.number().min(0).max(MAX_RIDE_MEASURE),
+  ride_time: z.number().min(0).max(MAX_RIDE_MEASURE),
   ride_speed: z.number().nullish(),
   selection_idx: z.number().int().nullish(),
-  news: z.string().nullish(),
-  weather: z.string().nullish(),
-  traffic: z.string().nullish(),
+  news: text.nullish(),
+  weather: text.nullish(),
+  traffic: text.nullish(),
 });
 export type RawRide = z.infer<typeof RawRideSchema>;
 
@@ -44,9 +59,13 @@ function show(value: unknown): string {
   return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-const isMeasure = (v: unknown) => typeof v === 'number' && v >= 0 && v <= Number.MAX_VALUE;
+const isMeasure = (v: unknown) => typeof v === 'number' && v >= 0 && v <= MAX_RIDE_MEASURE;
+const isText = (v: unknown) =>
+  typeof v === 'string' && v.length <= MAX_TEXT_CHARS && !v.includes(REPLACEMENT);
 const isOptional = (v: unknown, type: 'number' | 'string') =>
-  v === undefined || v === null || (typeof v === type && (type === 'string' || Number.isFinite(v)));
+  v === undefined ||
+  v === null ||
+  (type === 'string' ? isText(v) : typeof v === 'number' && Number.isFinite(v));
 
 /**
  * The schema's verdict for a well-formed row, without zod's per-call overhead: a day of a million
@@ -81,6 +100,15 @@ export function validateRide(value: unknown): RideValidation {
     const field = String(issue.path[0] ?? 'row');
     const given = record[field];
     if (given === undefined) return `${field} is missing`;
+    if (typeof given === 'number' && Number.isFinite(given) && given > MAX_RIDE_MEASURE) {
+      return `${field} must be ${EXPECTED[field]} up to ${MAX_RIDE_MEASURE}, got ${show(given)}`;
+    }
+    if (typeof given === 'string' && given.length > MAX_TEXT_CHARS) {
+      return `${field} is ${given.length} characters long; at most ${MAX_TEXT_CHARS}`;
+    }
+    if (typeof given === 'string' && given.includes(REPLACEMENT)) {
+      return `${field} has bytes that are not valid UTF-8 (re-save the file as UTF-8)`;
+    }
     return `${field} must be ${EXPECTED[field] ?? issue.message}, got ${show(given)}`;
   });
   return { ok: false, reasons: [...new Set(reasons)] };
