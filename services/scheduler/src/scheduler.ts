@@ -1,7 +1,7 @@
 import { createWorker, enqueueClusterDay, QUEUES, workerConnection } from '@etml/queues';
 import type { Logger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
-import { type Job, Queue } from 'bullmq';
+import { type Job, Queue, UnrecoverableError } from 'bullmq';
 import { catchUp } from './catch-up.ts';
 import { rideDateForFire } from './schedule.ts';
 
@@ -49,7 +49,7 @@ function firedAt(job: Job): number {
   if (typeof fromOpts === 'number') return fromOpts;
   const fromId = Number(job.id?.slice(job.id.lastIndexOf(':') + 1));
   if (Number.isFinite(fromId)) return fromId;
-  throw new Error(`scheduler job ${job.id} has no fire time`);
+  throw new UnrecoverableError(`scheduler job ${job.id} has no fire time`);
 }
 
 /**
