@@ -1,46 +1,30 @@
-/**
- * `pnpm bench:llm`: the summarization benchmarks of issue #4 (results in BENCHMARKS.md).
- *
- *   node bench/llm.ts [--quick] [--parts throughput,overhead] [--rides N] [--runs K] ...
- *
- * Everything runs as in production, as separate processes: a real redis-server, the S3-API
- * server (s3rver), `etml cluster-worker` and three `etml summarize-worker`s, with the fake
- * OpenAI server (packages/testing) in this process. Each day is uploaded with its own news text
- * per ride, so every anomalous ride is a distinct prompt and an LLM call.
- *
- * 1. throughput: the fake allows 600 requests per sliding 60 s window and answers in 50 ms;
- *    LLM_MAX_REQUESTS_PER_MINUTE=600. How full each 60 s window is, the fake's peak, its 429s.
- * 2. overhead: the fake answers at once with no limit; LLM_MAX_REQUESTS_PER_MINUTE=1000000.
- *    Summaries per second, against BullMQ's own add+process rate for as many no-op jobs on the
- *    same Redis (bench/raw-worker.ts × 3, concurrency 16 each), with CPU time per process.
- * Tables go to standard output (Markdown), progress to standard error.
- */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { addDays, keys, NotFoundError, type RideDate } from '@etml/domain';
-import {
-  redisUrl,
-  S3RVER_CREDENTIALS,
-  s3Endpoint,
-  startRedisServer,
-  startS3Server,
-} from '@etml/embedded';
-import { enqueueClusterDay, jobIds, producerConnection, QUEUES } from '@etml/queues';
+import { enqueueClusterDay, jobIds, QUEUES } from '@etml/queues';
 import { simulateRides } from '@etml/simulate';
-import { createObjectStore, type ObjectStore } from '@etml/storage';
+import type { ObjectStore } from '@etml/storage';
 import type { LoadDayResult } from '@etml/summarize-worker';
 import { type FakeLlm, startFakeLlm } from '@etml/testing/fake-llm';
 import { type Job, Queue } from 'bullmq';
 import { cpuByLibrary, epochOffsetMs } from './cpu-profile.ts';
 import { BENCH_DATE, count, int, machine, median, progress, seconds, table } from './lib.ts';
+import {
+  cleanUp,
+  cleanups,
+  etmlService,
+  type Infra,
+  type Proc,
+  spawnProcess,
+  startInfra,
+  startProcs,
+  tail,
+} from './services.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..');
-const ETML = join(ROOT, 'bin', 'etml');
 const RAW_WORKER = join(HERE, 'raw-worker.ts');
 const RAW_QUEUE = 'bench-raw';
 const SUMMARIZE_WORKERS = 3;
@@ -106,161 +90,6 @@ type Options = ReturnType<typeof readOptions>;
 
 /** distinct: every anomalous ride its own prompt; shared: a simulated day as it comes. */
 type DayKind = 'distinct' | 'shared';
-
-// ---------------------------------------------------------------------------------------------
-// Processes, servers and their clean-up
-
-/** Stops everything started, newest first, even when the benchmark fails half way. */
-const cleanups: (() => Promise<unknown>)[] = [];
-
-/** Runs the clean-ups registered after the first `keep`, newest first. */
-async function cleanUp(keep = 0): Promise<void> {
-  for (let stop = cleanups.length > keep ? cleanups.pop() : undefined; stop; ) {
-    try {
-      await stop();
-    } catch (error) {
-      process.stderr.write(`clean-up: ${(error as Error).message}\n`);
-    }
-    stop = cleanups.length > keep ? cleanups.pop() : undefined;
-  }
-}
-
-interface Proc {
-  label: string;
-  pid: number;
-  ready: Promise<void>;
-  stderr(): string;
-  /** SIGTERM (SIGKILL after 30 s, past the services' 25 s grace), then the exit code. */
-  stop(): Promise<number | null>;
-}
-
-function tail(text: string, lines = 15): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-function spawnProcess(
-  label: string,
-  command: string,
-  args: readonly string[],
-  env: Record<string, string>,
-  readyWhen: RegExp,
-): Proc {
-  const child: ChildProcess = spawn(command, args, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  let isReady = false;
-  const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
-  const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${label} not ready after 60 s:\n${tail(stderr)}`)),
-      60_000,
-    );
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      if (!isReady && readyWhen.test(stderr)) {
-        isReady = true;
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on('error', error => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('exit', code => {
-      clearTimeout(timer);
-      reject(new Error(`${label} exited with code ${code} before it was ready:\n${tail(stderr)}`));
-    });
-  });
-  ready.catch(() => {});
-  const proc: Proc = {
-    label,
-    pid: child.pid ?? -1,
-    ready,
-    stderr: () => stderr,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
-        const code = await exited;
-        clearTimeout(kill);
-        return code;
-      }
-      return child.exitCode;
-    },
-  };
-  return proc;
-}
-
-interface Infra {
-  redisUrl: string;
-  redisPid: number;
-  s3Pid: number;
-  store: ObjectStore;
-  /** What an etml service needs to reach these servers. */
-  env: Record<string, string>;
-  connection: Awaited<ReturnType<typeof producerConnection>>;
-  procs: Proc[];
-  /** Exit codes of stopped services that did not exit 0. */
-  exits: string[];
-}
-
-/** A fresh redis-server and S3-API server with a bucket, under `dir`. */
-async function startInfra(dir: string): Promise<Infra> {
-  const redis = await startRedisServer({ dir: join(dir, 'redis') });
-  cleanups.push(() => redis.stop());
-  const s3 = await startS3Server({ dir: join(dir, 's3') });
-  cleanups.push(() => s3.stop());
-  const settings = {
-    bucket: 'etml-bench',
-    prefix: '',
-    endpoint: s3Endpoint(s3.port),
-    region: 'us-east-1',
-    credentials: { ...S3RVER_CREDENTIALS },
-  };
-  const store = createObjectStore(settings);
-  await store.ensureBucket();
-  const url = redisUrl(redis.port);
-  const connection = await producerConnection(url);
-  cleanups.push(async () => connection.disconnect());
-  return {
-    redisUrl: url,
-    redisPid: redis.pid,
-    s3Pid: s3.pid,
-    store,
-    env: {
-      REDIS_URL: url,
-      S3_ENDPOINT: settings.endpoint,
-      S3_BUCKET: settings.bucket,
-      AWS_REGION: settings.region,
-      AWS_ACCESS_KEY_ID: settings.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: settings.credentials.secretAccessKey,
-      ETML_DATA_DIR: join(dir, 'data'),
-    },
-    connection,
-    procs: [],
-    exits: [],
-  };
-}
-
-/** Starts processes and waits until each says it is ready; they are stopped at clean-up. */
-async function startProcs(infra: Infra, procs: Proc[]): Promise<void> {
-  for (const proc of procs) {
-    infra.procs.push(proc);
-    cleanups.push(async () => {
-      const code = await proc.stop();
-      if (code !== 0) infra.exits.push(`${proc.label} (pid ${proc.pid}) exited with ${code}`);
-    });
-  }
-  await Promise.all(procs.map(p => p.ready));
-}
-
-function etmlService(name: string, label: string, env: Record<string, string>): Proc {
-  return spawnProcess(label, ETML, [name], env, / INFO \S+ ready/);
-}
 
 /** A day where every ride's news is its own, so every anomalous ride is a distinct prompt. */
 async function uploadDistinctDay(store: ObjectStore, date: RideDate, rides: number) {
