@@ -12,6 +12,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { keys, parseRideDate } from '@etml/domain';
 import { writeDayOutputs } from '@etml/outputs';
 import { createObjectStore } from '@etml/storage';
+import { simulatedDayContext } from '@etml/testing/output-day';
 
 const [mode, a, b] = process.argv.slice(2);
 const started = performance.now();
@@ -36,14 +37,7 @@ if (mode === 'duckdb') {
       store,
       date,
       { sha256: b ?? '' },
-      {
-        date,
-        rejected: 0,
-        clusters: 1,
-        dbscan: { eps: 0.3, minSamples: 8 },
-        model: 'extractive-v1',
-        promptVersion: 'ride-context-v1',
-      },
+      simulatedDayContext(date),
     );
     bytes = parquet.bytes + report.bytes;
   }

@@ -16,8 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { keys } from '@etml/domain';
-import { S3RVER_CREDENTIALS, s3Endpoint, startS3Server } from '@etml/embedded';
-import { createObjectStore, ndjsonChunks } from '@etml/storage';
+import { ndjsonChunks } from '@etml/storage';
 import { simulatedOutputDay } from '@etml/testing/output-day';
 import {
   BENCH_DATE,
@@ -32,6 +31,7 @@ import {
   table,
   timed,
 } from './lib.ts';
+import { cleanUp, cleanups, startS3 } from './services.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(HERE, 'outputs-child.ts');
@@ -55,17 +55,9 @@ const rides = int(values.rides, values.quick ? 200_000 : 1_000_000);
 const runs = int(values.runs, values.quick ? 1 : 3);
 
 const dir = mkdtempSync(join(tmpdir(), 'etml-bench-outputs-'));
-const s3 = await startS3Server({ dir: join(dir, 's3') });
+cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
 try {
-  const settings = {
-    bucket: 'etml-bench',
-    prefix: '',
-    endpoint: s3Endpoint(s3.port),
-    region: 'us-east-1',
-    credentials: { ...S3RVER_CREDENTIALS },
-  };
-  const store = createObjectStore(settings);
-  await store.ensureBucket();
+  const { store, settings } = await startS3(dir);
   progress(`writing a ${count(rides)}-ride rides.jsonl to S3`);
   const jsonl = await store.putStream(
     keys.output(BENCH_DATE, 'rides.jsonl'),
@@ -109,6 +101,5 @@ try {
     )}\n`,
   );
 } finally {
-  await s3.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await cleanUp();
 }

@@ -119,9 +119,8 @@ export interface Infra {
 }
 
 /** A fresh redis-server and S3-API server with a bucket, under `dir`. */
-export async function startInfra(dir: string): Promise<Infra> {
-  const redis = await startRedisServer({ dir: join(dir, 'redis') });
-  cleanups.push(() => redis.stop());
+/** An S3-API server under `dir` with the benchmark's bucket, stopped at clean-up. */
+export async function startS3(dir: string) {
   const s3 = await startS3Server({ dir: join(dir, 's3') });
   cleanups.push(() => s3.stop());
   const settings = {
@@ -133,13 +132,20 @@ export async function startInfra(dir: string): Promise<Infra> {
   };
   const store = createObjectStore(settings);
   await store.ensureBucket();
+  return { store, settings, pid: s3.pid };
+}
+
+export async function startInfra(dir: string): Promise<Infra> {
+  const redis = await startRedisServer({ dir: join(dir, 'redis') });
+  cleanups.push(() => redis.stop());
+  const { store, settings, pid: s3Pid } = await startS3(dir);
   const url = redisUrl(redis.port);
   const connection = await producerConnection(url);
   cleanups.push(async () => connection.disconnect());
   return {
     redisUrl: url,
     redisPid: redis.pid,
-    s3Pid: s3.pid,
+    s3Pid,
     store,
     env: {
       REDIS_URL: url,

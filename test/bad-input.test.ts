@@ -39,7 +39,7 @@ function ride(i: number, extra: Record<string, unknown> = {}) {
   };
 }
 const good = Array.from({ length: GOOD }, (_, i) => ride(i));
-const jsonl = (rows: unknown[]) => rows.map(r => JSON.stringify(r)).join('\n') + '\n';
+const jsonl = (rows: unknown[]) => `${rows.map(r => JSON.stringify(r)).join('\n')}\n`;
 const json = (rows: unknown[]) => JSON.stringify(rows);
 const csvHeader = 'ride_id,ride_dist,ride_time,ride_speed,news,weather,traffic';
 const csvLine = (r: ReturnType<typeof ride>) =>

@@ -8,6 +8,7 @@ import { parseRideDate } from '@etml/domain';
 import { writeDayOutputs } from '@etml/outputs';
 import { createObjectStore } from '@etml/storage';
 import type { S3Target } from '@etml/testing';
+import { simulatedDayContext } from '@etml/testing/output-day';
 
 const [dateText, sha256] = process.argv.slice(2);
 const s3 = JSON.parse(process.env.ETML_TEST_S3 ?? '{}') as S3Target;
@@ -24,14 +25,7 @@ const { parquet, report, rides } = await writeDayOutputs(
   store,
   date,
   { sha256: sha256 ?? '' },
-  {
-    date,
-    rejected: 0,
-    clusters: 1,
-    dbscan: { eps: 0.3, minSamples: 8 },
-    model: 'extractive-v1',
-    promptVersion: 'ride-context-v1',
-  },
+  simulatedDayContext(date),
 );
 process.stdout.write(
   `${JSON.stringify({

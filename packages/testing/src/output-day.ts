@@ -23,3 +23,15 @@ export function* simulatedOutputDay(options: { date: RideDate; rides: number; se
     };
   }
 }
+
+/** The report context for a simulated output day: no clustering ran, so its figures are nominal. */
+export function simulatedDayContext(date: RideDate) {
+  return {
+    date,
+    rejected: 0,
+    clusters: 1,
+    dbscan: { eps: 0.3, minSamples: 8 },
+    model: 'extractive-v1',
+    promptVersion: 'ride-context-v1',
+  };
+}
