@@ -173,6 +173,7 @@ async function main() {
         ['LLM requests', String(fake.requests.length)],
         ['LLM answered 500', String(fake.count(500))],
         ['LLM calls that succeeded', String(fake.count(200))],
+        ['WARN lines in service logs (retried attempts)', String(lines('WARN').length)],
         ['ERROR lines in service logs', String(errors.length)],
       ],
     )}\n\n`,

@@ -22,6 +22,7 @@ export function createLogger(
   };
   return {
     info: (message, fields) => emit('INFO', message, fields),
+    warn: (message, fields) => emit('WARN', message, fields),
     error: (message, fields) => emit('ERROR', message, fields),
   };
 }

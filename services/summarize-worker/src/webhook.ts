@@ -94,7 +94,7 @@ export async function announceDay(
     }
   }
   const host = new URL(options.url).host;
-  log.error('webhook failed; the day is complete regardless', { date: manifest.date, host, why });
+  log.warn('webhook failed; the day is complete regardless', { date: manifest.date, host, why });
   await note(`webhook: gave up posting to ${host} (${why}); the day is complete regardless`);
   return 'failed';
 }
