@@ -141,12 +141,14 @@ async function main() {
 
   const all = [...manifests.values()];
   const sum = (f: (m: DayManifest) => number) => all.reduce((n, m) => n + f(m), 0);
-  const errors = procs.flatMap(p =>
-    p
-      .stderr()
-      .split('\n')
-      .filter(l => /\bERROR\b/.test(l)),
-  );
+  const lines = (level: string) =>
+    procs.flatMap(p =>
+      p
+        .stderr()
+        .split('\n')
+        .filter(l => l.includes(` ${level} `)),
+    );
+  const errors = lines('ERROR');
   process.stdout.write(`${machine()}\n\n`);
   process.stdout.write(
     `${table(
