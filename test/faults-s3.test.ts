@@ -13,7 +13,7 @@ const date = parseRideDate('2025-07-30');
 const draw = (n: number) => (Math.imul(n, 2_654_435_761) >>> 0) % 100;
 
 describe('S3 faults', () => {
-  test('with 10 % of S3 requests answered 503 and 3 % of connections dropped, the day completes with the same bytes as a clean run', {
+  test('with 10 % of S3 requests answered 503, 3 % of connections dropped and 3 % of answers cut off mid-body, the day completes with the same bytes as a clean run', {
     timeout: 120_000,
   }, async ({ redis, s3 }) => {
     // Each ride's own news: a distinct prompt per anomaly, so a cache object each, and more S3 calls.
@@ -37,17 +37,18 @@ describe('S3 faults', () => {
     const clean = await outputs('clean/');
     const proxy = await startFaultProxy({
       targetPort: s3.port,
-      fault: n => (draw(n) < 10 ? true : draw(n) < 13 ? 'reset' : false),
+      fault: n => (draw(n) < 10 ? true : draw(n) < 13 ? 'reset' : draw(n) < 16 ? 'cut' : false),
       status: 503,
     });
     onTestFinished(() => proxy.close());
     const faulty = await outputs('faulty/', proxy.url);
 
     console.log(
-      `S3 through the fault proxy: ${proxy.requests} requests, ${proxy.faulted} answered 503, ${proxy.resets} dropped`,
+      `S3 through the fault proxy: ${proxy.requests} requests, ${proxy.faulted} answered 503, ${proxy.resets} dropped, ${proxy.cuts} cut`,
     );
     expect(proxy.faulted).toBeGreaterThan(20);
     expect(proxy.resets).toBeGreaterThan(5);
+    expect(proxy.cuts).toBeGreaterThan(1);
     const sums = (manifest: DayManifest) =>
       Object.fromEntries(Object.entries(manifest.files).map(([file, f]) => [file, f.sha256]));
     expect(sums(faulty)).toEqual(sums(clean));

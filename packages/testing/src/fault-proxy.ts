@@ -9,6 +9,8 @@ export interface FaultProxy {
   readonly faulted: number;
   /** Requests whose connection was dropped instead. */
   readonly resets: number;
+  /** Responses cut off after their first chunk. */
+  readonly cuts: number;
   /** Response body bytes passed back from the server so far. */
   readonly bytesDown: number;
   close(): Promise<void>;
@@ -18,9 +20,10 @@ export interface FaultProxyOptions {
   targetPort: number;
   /**
    * Decides, per request (1-based): true answers with `status` instead of forwarding, 'reset'
-   * drops the connection without an answer, false forwards.
+   * drops the connection without an answer, 'cut' forwards but drops the connection after the
+   * response's first chunk (a body cut off mid-stream), false forwards.
    */
-  fault: (requestNumber: number) => boolean | 'reset';
+  fault: (requestNumber: number) => boolean | 'reset' | 'cut';
   status?: number;
   headers?: Record<string, string>;
 }
@@ -33,6 +36,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let requests = 0;
   let faulted = 0;
   let resets = 0;
+  let cuts = 0;
   let bytesDown = 0;
   const server: Server = createServer((req, res) => {
     requests += 1;
@@ -42,7 +46,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       req.socket.destroy();
       return;
     }
-    if (fault) {
+    if (fault === true) {
       faulted += 1;
       req.resume();
       res.writeHead(options.status ?? 503, {
@@ -67,6 +71,17 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         upstreamRes.on('data', (chunk: Buffer) => {
           bytesDown += chunk.byteLength;
         });
+        if (fault === 'cut') {
+          // The head and at most one chunk reach the client, then the connection goes.
+          cuts += 1;
+          const drop = () => res.socket?.destroy();
+          upstreamRes.once('data', (chunk: Buffer) => {
+            upstreamRes.destroy();
+            res.write(chunk, drop);
+          });
+          upstreamRes.once('end', drop);
+          return;
+        }
         upstreamRes.pipe(res);
       },
     );
@@ -86,6 +101,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     },
     get resets() {
       return resets;
+    },
+    get cuts() {
+      return cuts;
     },
     get bytesDown() {
       return bytesDown;
