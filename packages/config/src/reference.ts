@@ -109,7 +109,7 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
     name: 'REPORT_WEBHOOK_URL',
     default: 'none',
     description:
-      'Posted a JSON message (Slack-style `text`, plus counts and the report and Parquet keys) once per completed day. Up to 4 tries, 1-8 s apart; a failure never fails the day.',
+      'Posted a JSON message (Slack-style `text`, plus counts and the report and Parquet keys) once per completed day. Up to 4 tries, 1, 2 and 4 s apart; a failure never fails the day.',
   },
   {
     name: 'JOB_LOCK_SECONDS',

@@ -6,6 +6,9 @@ import { type OutputRecord, parseOutputLine } from './record.ts';
 import { type DayRides, DayRidesCollector } from './report/collect.ts';
 import { type ReportContext, renderReport, type TrendDay } from './report/render.ts';
 
+const countOf = (value: unknown) =>
+  typeof value === 'number' && Number.isFinite(value) ? value : null;
+
 /** Days before the report's own in its trend. */
 export const TREND_DAYS = 7;
 
@@ -21,8 +24,9 @@ export async function readTrend(
       const manifest = await readManifest(store, day);
       return {
         date: day,
-        rides: manifest ? manifest.counts.valid : null,
-        anomalies: manifest ? manifest.counts.anomalies : null,
+        // Counts only, as numbers: a manifest is read back from S3, and the report prints them.
+        rides: countOf(manifest?.counts.valid),
+        anomalies: countOf(manifest?.counts.anomalies),
       };
     }),
   );

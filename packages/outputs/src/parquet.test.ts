@@ -89,6 +89,28 @@ describe('rides.parquet', () => {
     await expect(consume()).rejects.toThrow('S3 read reset');
   });
 
+  test('a reader that goes away (a failed upload) ends the writing and the rows it pulls', async () => {
+    let pulled = 0;
+    let closed = false;
+    async function* rows() {
+      try {
+        for (let i = 0; i < 1_000_000; i += 1) {
+          pulled += 1;
+          yield parquetRow(record(i));
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    const stream = parquetStream(rows(), { rowGroupRows: 500 });
+    stream.on('error', () => {});
+    stream.once('data', () => stream.destroy(new Error('upload failed')));
+    await new Promise(resolve => stream.once('close', resolve));
+    for (let i = 0; i < 100 && !closed; i += 1) await new Promise(r => setTimeout(r, 20));
+    expect(closed).toBe(true);
+    expect(pulled).toBeLessThan(5_000);
+  });
+
   test('the same rows give the same bytes', async () => {
     const rows = Array.from({ length: 300 }, (_, i) => record(i));
     expect(Buffer.from(await parquetBytes(rows))).toEqual(Buffer.from(await parquetBytes(rows)));

@@ -101,6 +101,8 @@ class StreamingWriter extends ByteWriter {
   }
 
   async flush(): Promise<void> {
+    // The reader gone (a failed upload destroys the stream) ends the writing, and the rows' read.
+    if (this.out.destroyed) throw new Error('the Parquet output stream was closed');
     const chunk = Buffer.from(this.buffer.slice(0, this.index));
     this.index = 0;
     if (!this.out.write(chunk)) {

@@ -263,7 +263,12 @@ export class ObjectStore {
     const expected = options.sha256;
     const hash = expected ? createHash('sha256') : undefined;
     if (hash) body.on('data', chunk => hash.update(chunk as Buffer));
-    yield* createInterface({ input: body, crlfDelay: Infinity });
+    try {
+      yield* createInterface({ input: body, crlfDelay: Infinity });
+    } finally {
+      // A reader that stops early would otherwise leave the response, and its socket, open.
+      body.destroy();
+    }
     const sha256 = hash?.digest('hex');
     if (sha256 !== expected) {
       throw new Error(

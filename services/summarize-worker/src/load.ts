@@ -308,11 +308,12 @@ async function fanIn(
       `${tally.calls} LLM calls, ${tally.cacheHits} cache hits`,
   );
   if (deps.webhook) {
+    // The day is complete already: nothing about the announcement may fail it.
     await announceDay(
       deps.webhook,
       { redis: deps.redis, store, log: deps.log, jobLog: line => job.log(line) },
       manifest,
-    );
+    ).catch((error: Error) => deps.log.warn('webhook skipped', { date, error: error.message }));
   }
   return {
     date,

@@ -77,8 +77,9 @@ export async function announceDay(
       });
       await response.body?.cancel();
       if (response.ok) {
-        await redis.set(mark, outputs, 'EX', 90 * 24 * 3600);
-        await note(`webhook: posted to ${new URL(options.url).host}`);
+        // Posted: a failure to record it must not post again in this run.
+        await redis.set(mark, outputs, 'EX', 90 * 24 * 3600).catch(() => {});
+        await note(`webhook: posted to ${new URL(options.url).host}`).catch(() => {});
         return 'posted';
       }
       why = `HTTP ${response.status}`;
