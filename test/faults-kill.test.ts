@@ -8,22 +8,11 @@ import { type FakeLlm, type RedisTarget, type S3Target, startFakeLlm, test } fro
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, onTestFinished } from 'vitest';
-import { runEtml, s3Env, startService, storeOf } from './helpers.ts';
+import { runEtml, s3Env, startService, storeOf, waitFor } from './helpers.ts';
 import { extractiveSummarizer, llm, startPipeline } from './pipeline.ts';
 
 const date = parseRideDate('2025-07-30');
 const LOCK_SECONDS = 3;
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 50));
-  }
-}
 
 /**
  * The same day twice, in two prefixes of one bucket: undisturbed, in this process, for the

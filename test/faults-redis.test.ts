@@ -3,18 +3,10 @@ import { redisUrl, startRedisServer } from '@etml/embedded';
 import type { DayManifest } from '@etml/outputs';
 import { startFakeLlm, test } from '@etml/testing';
 import { describe, expect, onTestFinished } from 'vitest';
-import { runEtml, s3Env, startService, storeOf, tempDir } from './helpers.ts';
+import { runEtml, s3Env, startService, storeOf, tempDir, waitFor } from './helpers.ts';
 import { uploadDistinctDay } from './pipeline.ts';
 
 const date = parseRideDate('2025-07-30');
-
-async function until(what: string, timeoutMs: number, probe: () => Promise<boolean> | boolean) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 100));
-  }
-}
 
 describe('a Redis restart in the middle of a day', () => {
   test('SIGTERM, then the same redis-server started again on its AOF: no job is lost and the day completes', {
@@ -41,14 +33,14 @@ describe('a Redis restart in the middle of a day', () => {
     const summarize = startService('summarize-worker', env);
     expect((await runEtml(['enqueue', '--date', date], env)).code).toBe(0);
 
-    await until('summaries under way', 60_000, () => fake.count(200) >= 15);
+    await waitFor('summaries under way', 60_000, () => fake.count(200) >= 15);
     await redis.stop();
     const answeredWhileUp = fake.count(200);
     await new Promise(resolve => setTimeout(resolve, 2_000));
     redis = await startRedisServer({ dir, port });
     const restarted = Date.now();
 
-    await until('the manifest', 120_000, () => store.exists(keys.manifest(date)));
+    await waitFor('the manifest', 120_000, () => store.exists(keys.manifest(date)));
     const manifest = await store.getJson<DayManifest>(keys.manifest(date));
     console.log(
       `Redis down 2 s after ${answeredWhileUp} summaries; the day completed ${((Date.now() - restarted) / 1000).toFixed(1)} s after the restart`,

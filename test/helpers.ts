@@ -103,3 +103,22 @@ export function startService(name: string, env: Record<string, string>): Service
   };
   return { stderr: () => stderr, stop, kill };
 }
+
+/**
+ * Polls `probe` until it gives a value other than undefined or false, and returns it; throws
+ * naming `what` after `timeoutMs`.
+ */
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined> | T | undefined,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+}

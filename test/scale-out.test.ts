@@ -2,7 +2,7 @@ import { addDays, keys, parseRideDate } from '@etml/domain';
 import type { DayManifest } from '@etml/outputs';
 import { startFakeLlm, test } from '@etml/testing';
 import { describe, expect, onTestFinished } from 'vitest';
-import { runEtml, s3Env, startService, storeOf } from './helpers.ts';
+import { runEtml, s3Env, startService, storeOf, waitFor } from './helpers.ts';
 import { uploadDistinctDay } from './pipeline.ts';
 
 const FIRST = parseRideDate('2025-07-24');
@@ -42,10 +42,9 @@ describe('scale-out', () => {
     const deadline = Date.now() + 200_000;
     const manifests: DayManifest[] = [];
     for (const date of DAYS) {
-      while (!(await store.exists(keys.manifest(date)))) {
-        if (Date.now() > deadline) throw new Error(`${date} did not complete`);
-        await new Promise(resolve => setTimeout(resolve, 200));
-      }
+      await waitFor(`${date} to complete`, deadline - Date.now(), () =>
+        store.exists(keys.manifest(date)),
+      );
       manifests.push(await store.getJson<DayManifest>(keys.manifest(date)));
     }
     const seconds = (Date.now() - started) / 1000;
