@@ -9,7 +9,7 @@ import { describe, expect, onTestFinished } from 'vitest';
 import { runEtml, s3Env, storeOf, tempDir } from './helpers.ts';
 import { startPipeline } from './pipeline.ts';
 
-const BAD_DATES = ['2025-02-30', '../../x', '2025-7-30', '20250730', '2025-07-30T00:00:00Z'];
+const BAD_DATES = ['2025-02-30', '../../x', '2025-7-30', '20250730', '2025-07-30T00:00:00Z']; // not a path
 
 describe('bad dates', () => {
   test('every CLI command that takes a date refuses each bad one in one line naming the flag, exit 2, writing nothing', {
@@ -87,7 +87,7 @@ describe('bad dates', () => {
       );
     }
     // A tick added by hand, without the fire time a Job Scheduler gives its jobs.
-    jobs.push(await schedulerQueue.add('tick', { date: '../../x' }, { jobId: 'bad-tick' }));
+    jobs.push(await schedulerQueue.add('tick', { date: '../../x' }, { jobId: 'bad-tick' })); // not a path
 
     for (const job of jobs) {
       for (let i = 0; i < 100 && (await job.getState()) !== 'failed'; i += 1) {

@@ -215,7 +215,7 @@ export const CASES: Case[] = [
     body: jsonl([
       ...good,
       ride(90, { ride_id: 'taxi:42:2025', ride_dist: 60, ride_time: 1.2 }),
-      ride(91, { ride_id: '../../etc/passwd', ride_dist: 70, ride_time: 1.4 }),
+      ride(91, { ride_id: '../../etc/passwd', ride_dist: 70, ride_time: 1.4 }), // not a path
       ride(92, { ride_id: 'a/b/c', ride_dist: 65, ride_time: 0.2 }),
     ]),
     expect: {
@@ -225,7 +225,7 @@ export const CASES: Case[] = [
         const odd = rows.filter(r => /[:/]/.test(String(r.ride_id)));
         expect(odd.map(r => [r.ride_id, r.anomaly, r.summary_source])).toEqual([
           ['taxi:42:2025', true, 'extractive'],
-          ['../../etc/passwd', true, 'extractive'],
+          ['../../etc/passwd', true, 'extractive'], // not a path
           ['a/b/c', true, 'extractive'],
         ]);
       },

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { packt } from '@etml/fixtures';
 import { type S3Target, test } from '@etml/testing';
 import { describe, expect } from 'vitest';
-import { PACKT, runEtml, s3Env, storeOf, tempDir } from './helpers.ts';
+import { runEtml, s3Env, storeOf, tempDir } from './helpers.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -40,7 +41,7 @@ describe('etml upload', () => {
     const store = storeOf(s3);
     const date = '2023-05-24';
 
-    const json = join(PACKT, 'taxi-rides-20230524.json');
+    const json = packt.rides20230524Json;
     const asJson = await runEtml(['upload', '--date', date, '--file', json], env);
     expect(asJson.stderr).toContain('400 valid rows');
     expect(asJson.code).toBe(0);
@@ -49,7 +50,7 @@ describe('etml upload', () => {
     );
     expect(await rawKeys(s3, date)).toEqual([`raw/date=${date}/rides.json`]);
 
-    const csv = join(PACKT, 'taxi-rides-ch01.csv');
+    const csv = packt.ridesCh01Csv;
     const asCsv = await runEtml(['upload', '--date', date, '--file', csv], env);
     expect(asCsv.code).toBe(0);
     expect(asCsv.stderr).toContain('as csv: 400 valid rows');
@@ -88,7 +89,7 @@ describe('etml upload', () => {
   test.for(['2025-02-30', '2025-7-3', '../x'])(
     'rejects the date %s with one line and exit 2',
     async (date, { s3 }) => {
-      const file = join(PACKT, 'taxi-rides-ch01.csv');
+      const file = packt.ridesCh01Csv;
       const result = await runEtml(['upload', '--date', date, '--file', file], s3Env(s3));
       expectOneLineError(result, '--date', JSON.stringify(date));
       expect(await rawKeys(s3, '')).toEqual([]);
@@ -211,6 +212,17 @@ describe('etml demo', () => {
       .trimEnd()
       .split('\n');
     expect(lines).toHaveLength(2000);
+    // The SQL the demo shows runs as printed, with nothing else installed.
+    const shown = result.stdout.match(/\.\/bin\/etml query --date (\S+) --sql "([^"]+)"/);
+    expect(shown?.[1]).toBe('2025-07-30');
+    const query = await runEtml(
+      ['query', '--date', shown?.[1] ?? '', '--sql', shown?.[2] ?? ''],
+      env,
+    );
+    expect(query.code).toBe(0);
+    const byReason = query.stdout.split('\n').slice(2, -1);
+    expect(byReason[0]).toMatch(/^\[\]\s+\d+\s+[\d.]+$/);
+    expect(byReason.length).toBeGreaterThan(3);
     const first = await store.getJson<{ created_at: string }>(
       'output/date=2025-07-30/_manifest.json',
     );

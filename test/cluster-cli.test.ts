@@ -1,8 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { lstatSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { packt } from '@etml/fixtures';
 import { describe, expect, it } from 'vitest';
-import { PACKT, runEtml, tempDir } from './helpers.ts';
+import { runEtml, tempDir } from './helpers.ts';
 
 function expectUsageError(result: { code: number | null; stderr: string }, fragment: string) {
   expect(result.code).toBe(2);
@@ -20,7 +21,7 @@ const readNdjson = (file: string) =>
 describe('etml cluster (local: no Redis, no S3)', () => {
   it("reproduces the book's scikit-learn labels from its CSV, in input order", async () => {
     const output = join(tempDir(), 'labels.jsonl');
-    const input = join(PACKT, 'taxi-rides-ch01.csv');
+    const input = packt.ridesCh01Csv;
     const result = await runEtml([
       'cluster',
       '--input',
@@ -36,7 +37,7 @@ describe('etml cluster (local: no Redis, no S3)', () => {
     expect(result.stderr).toContain('clustered 400 rides');
     expect(result.stderr).toContain('min_samples 10 (explicit)');
     const book: { ride_id: number; label: number }[] = JSON.parse(
-      readFileSync(join(PACKT, 'taxi-labels-ch01.json'), 'utf8'),
+      readFileSync(packt.labelsCh01Json, 'utf8'),
     );
     const records = readNdjson(output);
     expect(records.map(r => r.label)).toEqual(book.map(r => r.label));
@@ -47,7 +48,7 @@ describe('etml cluster (local: no Redis, no S3)', () => {
 
   it('reads the seed JSON array, and the reference engine agrees with the fast one', async () => {
     const dir = tempDir();
-    const input = join(PACKT, 'taxi-rides-20230524.json');
+    const input = packt.rides20230524Json;
     const fast = await runEtml(['cluster', '--input', input, '--output', join(dir, 'fast.jsonl')]);
     const reference = await runEtml([
       'cluster',
@@ -107,7 +108,7 @@ describe('etml cluster (local: no Redis, no S3)', () => {
     const result = await runEtml([
       'cluster',
       '--input',
-      join(PACKT, 'taxi-rides-ch01.csv'),
+      packt.ridesCh01Csv,
       '--output',
       join(dir, 'o.jsonl'),
       ...flags,
@@ -117,7 +118,7 @@ describe('etml cluster (local: no Redis, no S3)', () => {
 
   it('writes through a symlink and into a FIFO without replacing them', async () => {
     const dir = tempDir();
-    const input = join(PACKT, 'taxi-rides-ch01.csv');
+    const input = packt.ridesCh01Csv;
     const target = join(dir, 'real.jsonl');
     writeFileSync(target, '');
     symlinkSync(target, join(dir, 'link.jsonl'));

@@ -3,13 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ClusterDayResult, clusterProcessor, createClusterWorker } from '@etml/cluster-worker';
 import { keys, parseRideDate } from '@etml/domain';
+import { packt } from '@etml/fixtures';
 import { enqueueClusterDay, JOBS, producerConnection, QUEUES } from '@etml/queues';
 import { createLogger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import { type RedisTarget, test } from '@etml/testing';
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import { describe, expect, onTestFinished } from 'vitest';
-import { PACKT, ROOT, runEtml, s3Env, storeOf, tempDir } from './helpers.ts';
+import { ROOT, runEtml, s3Env, storeOf, tempDir } from './helpers.ts';
 
 const date = parseRideDate('2023-05-24');
 const quiet = createLogger('cluster-worker', () => {});
@@ -46,11 +47,7 @@ async function finished(
 describe('./bin/etml cluster-worker', () => {
   test('runs as a service: takes a job, and exits cleanly on SIGTERM', async ({ redis, s3 }) => {
     const store = storeOf(s3);
-    await store.putBytes(
-      keys.raw(date, 'csv'),
-      readFileSync(join(PACKT, 'taxi-rides-ch01.csv')),
-      'text/csv',
-    );
+    await store.putBytes(keys.raw(date, 'csv'), readFileSync(packt.ridesCh01Csv), 'text/csv');
     const child = spawn(join(ROOT, 'bin', 'etml'), ['cluster-worker'], {
       env: {
         PATH: process.env.PATH ?? '',
@@ -107,7 +104,7 @@ describe('cluster-worker', () => {
     s3,
   }) => {
     const store = storeOf(s3);
-    const raw = join(PACKT, 'taxi-rides-20230524.json');
+    const raw = packt.rides20230524Json;
     const bytes = readFileSync(raw, 'utf8');
     // Two bad rows appended to the seed's 400.
     const withBad = `${bytes.trimEnd().slice(0, -1)},{"ride_id":"x1","ride_dist":-2,"ride_time":0.1},{"ride_id":"x2","ride_time":0.3}]`;
@@ -155,7 +152,7 @@ describe('cluster-worker', () => {
     s3,
   }) => {
     const store = storeOf(s3);
-    const csv = readFileSync(join(PACKT, 'taxi-rides-ch01.csv'), 'utf8');
+    const csv = readFileSync(packt.ridesCh01Csv, 'utf8');
     await store.putBytes(keys.raw(date, 'csv'), csv, 'text/csv');
     // Someone re-uploads the day right after the first pass opened it.
     const racing = Object.create(store) as ObjectStore;
@@ -198,11 +195,7 @@ describe('cluster-worker', () => {
     await expect.poll(async () => job.getState(), { timeout: 10_000 }).toBe('delayed');
     const { logs } = await queue.getJobLogs(jobId);
     expect(logs[0]).toContain('no raw input yet');
-    await store.putBytes(
-      keys.raw(date, 'csv'),
-      readFileSync(join(PACKT, 'taxi-rides-ch01.csv')),
-      'text/csv',
-    );
+    await store.putBytes(keys.raw(date, 'csv'), readFileSync(packt.ridesCh01Csv), 'text/csv');
     await (await queue.getJob(jobId))?.promote();
     const result = await finished(job, events);
     expect(result.valid).toBe(400);

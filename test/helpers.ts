@@ -7,7 +7,6 @@ import type { S3Target } from '@etml/testing';
 import { onTestFinished } from 'vitest';
 
 export const ROOT = resolve(import.meta.dirname, '..');
-export const PACKT = resolve(ROOT, '..', 'shared', 'data', 'packt');
 
 export interface RunResult {
   code: number | null;

@@ -87,10 +87,7 @@ describe("a day's dashboard outputs", () => {
         likely_cause: r.likely_cause,
         summary_error: r.summary_error,
         // The simulator's ground truth is not a seed-format field: it travels in `extra`.
-        extra:
-          r.injected_anomaly === undefined
-            ? null
-            : JSON.stringify({ injected_anomaly: r.injected_anomaly }),
+        extra: r.injected_anomaly === undefined ? null : { injected_anomaly: r.injected_anomaly },
       });
     });
 
@@ -141,6 +138,24 @@ describe("a day's dashboard outputs", () => {
         with_reasons: String(manifests[date]?.counts.anomalies),
       })),
     );
+    // `extra` is a JSON object DuckDB can look into, not a JSON string holding one.
+    const injected = (
+      await duck.runAndReadAll(
+        `SELECT json_type(extra) AS type, extra->>'injected_anomaly' AS injected, count(*) AS rides
+         FROM ${glob} WHERE date = DATE '${d30}' GROUP BY ALL ORDER BY injected NULLS FIRST`,
+      )
+    ).getRowObjectsJson();
+    const truth = new Map<string | null, number>();
+    for (const r of jsonl) {
+      const key = (r.injected_anomaly as string | null) ?? null;
+      truth.set(key, (truth.get(key) ?? 0) + 1);
+    }
+    expect(truth.size).toBeGreaterThan(1);
+    expect(injected).toEqual(
+      [...truth]
+        .sort(([a], [b]) => (a === null ? -1 : b === null ? 1 : a < b ? -1 : 1))
+        .map(([key, rides]) => ({ type: 'OBJECT', injected: key, rides: String(rides) })),
+    );
     const anomalies = (
       await duck.runAndReadAll(
         `SELECT ride_id, anomaly_reasons, summary FROM ${glob} WHERE date = DATE '${d30}' AND anomaly`,
@@ -186,5 +201,85 @@ describe("a day's dashboard outputs", () => {
     expect(report).toContain(
       `<td>${d29}</td><td class="n">${c29?.valid.toLocaleString('en-US')}</td><td class="n">${c29?.anomalies}</td>`,
     );
+
+    // `etml query`: SQL over the complete days, with the DuckDB the project installs.
+    const perDayCli = await runEtml(
+      ['query', '--from', d28, '--to', '2025-07-31', '--format', 'jsonl'],
+      env,
+    );
+    expect(perDayCli.code).toBe(0);
+    expect(perDayCli.stderr).toBe(
+      'query: left out 1 day(s) without a complete manifest: 2025-07-31\n',
+    );
+    expect(
+      perDayCli.stdout
+        .trimEnd()
+        .split('\n')
+        .map(line => JSON.parse(line)),
+    ).toEqual(
+      [d28, d29, d30].map(date => ({
+        date,
+        rides: manifests[date]?.counts.valid,
+        anomalies: manifests[date]?.counts.anomalies,
+      })),
+    );
+    const extraCli = await runEtml(
+      [
+        'query',
+        '--date',
+        d30,
+        '--format',
+        'csv',
+        '--sql',
+        "SELECT ride_id, extra->>'injected_anomaly' AS injected, summary FROM rides WHERE anomaly ORDER BY ride_id",
+      ],
+      env,
+    );
+    expect(extraCli.code).toBe(0);
+    const csvCell = (text: string | null) =>
+      text === null ? '' : /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+    expect(extraCli.stdout).toBe(
+      [
+        'ride_id,injected,summary',
+        ...jsonl
+          .filter(r => r.anomaly)
+          .sort((a, b) => (String(a.ride_id) < String(b.ride_id) ? -1 : 1))
+          .map(r =>
+            [
+              String(r.ride_id),
+              csvCell((r.injected_anomaly as string | null) ?? null),
+              csvCell(r.summary),
+            ].join(','),
+          ),
+        '',
+      ].join('\n'),
+    );
+    const table = await runEtml(['query', '--date', d30], env);
+    expect(table.stdout.split('\n').slice(0, 3)).toEqual([
+      'date        rides  anomalies',
+      '----------  -----  ---------',
+      `${d30}  ${String(manifests[d30]?.counts.valid).padEnd(5)}  ${manifests[d30]?.counts.anomalies}`,
+    ]);
+    expect(table.stderr).toBe('1 row\n');
+    for (const [args, message] of [
+      [['query', '--date', d30, '--sql', 'SELEC 1'], 'query: --sql failed: '],
+      [['query', '--date', '2025-07-31'], 'no complete output for 2025-07-31'],
+      [['query', '--date', d30, '--format', 'xml'], '--format must be one of table, csv, jsonl'],
+      [['query', '--date', d30, '--from', d28, '--to', d30], 'not both'],
+    ] as const) {
+      const result = await runEtml([...args], env);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
+    // A Parquet that is not the one its manifest lists (a rerun under way) is refused.
+    await store.putBytes(
+      keys.output(d29, 'rides.parquet'),
+      Buffer.from('not the manifest file'),
+      'application/octet-stream',
+    );
+    const changed = await runEtml(['query', '--date', d29], env);
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toContain("does not match its manifest's sha256");
   });
 });

@@ -44,7 +44,7 @@ describe('etml backfill and enqueue', () => {
 
   test.for([
     [['enqueue', '--date', '2025-02-30'], 'is not a real calendar date'],
-    [['enqueue', '--date', '../../x'], 'must be YYYY-MM-DD'],
+    [['enqueue', '--date', '../../x'], 'must be YYYY-MM-DD'], // not a path
     [['enqueue', '--date', '2999-01-01'], 'is in the future'],
     [['backfill', '--from', '2025-07-10', '--to', '2025-07-01'], 'is after --to'],
     [['backfill', '--from', '2025-01-01', '--to', '2025-12-31'], 'add --yes if you mean it'],

@@ -9,6 +9,7 @@ import {
   ENQUEUE_USAGE,
   enqueueCommand,
 } from './commands/enqueue.ts';
+import { QUERY_USAGE, queryCommand } from './commands/query.ts';
 import { REPORT_USAGE, reportCommand } from './commands/report.ts';
 import { RUN_USAGE, runCommand } from './commands/run.ts';
 import { EMBEDDED_USAGE, embeddedCommand, SETUP_USAGE, setupCommand } from './commands/setup.ts';
@@ -41,6 +42,7 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
   run: { usage: RUN_USAGE, run: runCommand },
   status: { usage: STATUS_USAGE, run: statusCommand },
   report: { usage: REPORT_USAGE, run: reportCommand },
+  query: { usage: QUERY_USAGE, run: queryCommand },
   enqueue: { usage: ENQUEUE_USAGE, run: enqueueCommand },
   backfill: { usage: BACKFILL_USAGE, run: backfillCommand },
   start: { usage: START_USAGE, run: startCommand },

@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { InputError, parseRideDate, type RawFormat } from '@etml/domain';
+import { packt } from '@etml/fixtures';
 import { simulateRides } from '@etml/simulate';
 import { describe, expect, it } from 'vitest';
 import { clusterRides } from './cluster.ts';
 import { clusterDay, type RejectedRow } from './day.ts';
-
-const PACKT = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data', 'packt');
 
 async function run(text: string, format: RawFormat, options = {}) {
   const rejected: RejectedRow[] = [];
@@ -37,9 +35,9 @@ async function run(text: string, format: RawFormat, options = {}) {
 
 describe('clusterDay', () => {
   it('labels the book CSV exactly as scikit-learn did, in input order, with every input field', async () => {
-    const csv = readFileSync(join(PACKT, 'taxi-rides-ch01.csv'), 'utf8');
+    const csv = readFileSync(packt.ridesCh01Csv, 'utf8');
     const book: { ride_id: number; label: number }[] = JSON.parse(
-      readFileSync(join(PACKT, 'taxi-labels-ch01.json'), 'utf8'),
+      readFileSync(packt.labelsCh01Json, 'utf8'),
     );
     const { records, summary, opened } = await run(csv, 'csv', { eps: 0.3, minSamples: 10 });
     expect(opened).toBe(2);

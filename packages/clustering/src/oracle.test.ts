@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { packt } from '@etml/fixtures';
 import { describe, expect, it } from 'vitest';
 import { dbscan } from './dbscan.ts';
 import { standardize } from './standardize.ts';
@@ -75,16 +76,10 @@ describe('scikit-learn oracle fixtures', () => {
 
 describe("the book's own labels", () => {
   it('are what the fast engine gives the Packt CSV with eps 0.3 and min_samples 10', () => {
-    const packt = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data', 'packt');
-    const rows = readFileSync(join(packt, 'taxi-rides-ch01.csv'), 'utf8')
-      .trim()
-      .split('\n')
-      .slice(1);
+    const rows = readFileSync(packt.ridesCh01Csv, 'utf8').trim().split('\n').slice(1);
     const x = Float64Array.from(rows.map(r => Number(r.split(',')[0])));
     const y = Float64Array.from(rows.map(r => Number(r.split(',')[1])));
-    const book: { label: number }[] = JSON.parse(
-      readFileSync(join(packt, 'taxi-labels-ch01.json'), 'utf8'),
-    );
+    const book: { label: number }[] = JSON.parse(readFileSync(packt.labelsCh01Json, 'utf8'));
     const z = standardize(x, y);
     const { labels } = dbscan(z.x, z.y, { eps: 0.3, minSamples: 10 });
     expect(Array.from(labels)).toEqual(book.map(r => r.label));

@@ -1,13 +1,11 @@
 /**
  * Every environment variable the project reads. README.md's table and docker-compose.yml are
- * checked against this list by tests, so the three cannot drift apart. `pending` names the
- * feature, not built yet, that will read the variable.
+ * checked against this list by tests, so the three cannot drift apart.
  */
 export interface EnvVarDoc {
   name: string;
   default: string;
   description: string;
-  pending?: string;
 }
 
 export const ENV_REFERENCE: readonly EnvVarDoc[] = [
@@ -176,9 +174,6 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
 
 /** The README's configuration table, one row per variable. */
 export function envTableMarkdown(): string {
-  const rows = ENV_REFERENCE.map(v => {
-    const meaning = v.pending ? `_Not used yet (${v.pending})._ ${v.description}` : v.description;
-    return `| \`${v.name}\` | ${v.default} | ${meaning} |`;
-  });
+  const rows = ENV_REFERENCE.map(v => `| \`${v.name}\` | ${v.default} | ${v.description} |`);
   return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
 }

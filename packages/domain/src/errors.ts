@@ -41,7 +41,3 @@ export class DependencyError extends EtmlError {
     super('DEPENDENCY', message, options);
   }
 }
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -3,7 +3,6 @@ export {
   DependencyError,
   EtmlError,
   type EtmlErrorCode,
-  errorMessage,
   InputError,
   NotFoundError,
 } from './errors.ts';
@@ -13,7 +12,6 @@ export {
   type OutputFile,
   RAW_FORMATS,
   type RawFormat,
-  rawFormatOfKey,
 } from './keys.ts';
 export type { Logger } from './log.ts';
 export { parseDecimal } from './number.ts';

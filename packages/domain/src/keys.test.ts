@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from './errors.ts';
-import { keys, OUTPUT_FILES, RAW_FORMATS, rawFormatOfKey } from './keys.ts';
+import { keys, OUTPUT_FILES, RAW_FORMATS } from './keys.ts';
 import { parseRideDate } from './ride-date.ts';
 
 const date = parseRideDate('2025-07-30');
@@ -46,27 +46,5 @@ describe('keys', () => {
     expect(keys.output(date, '_manifest.json')).toBe('output/date=2025-07-30/_manifest.json');
     expect(keys.manifest(date)).toBe('output/date=2025-07-30/_manifest.json');
     expect(OUTPUT_FILES).toEqual(['rides.jsonl', 'rides.parquet', 'report.html', '_manifest.json']);
-  });
-});
-
-describe('rawFormatOfKey', () => {
-  it('reads the format from each raw key', () => {
-    for (const format of RAW_FORMATS) expect(rawFormatOfKey(keys.raw(date, format))).toBe(format);
-  });
-
-  it('tells .jsonl from .json', () => {
-    expect(rawFormatOfKey('uploads/day.jsonl')).toBe('jsonl');
-    expect(rawFormatOfKey('uploads/day.json')).toBe('json');
-  });
-
-  it.each([
-    'output/date=2025-07-30/rides.parquet',
-    'output/date=2025-07-30/report.html',
-    'raw/date=2025-07-30/rides.json.gz',
-    'raw/date=2025-07-30/rides',
-    'raw/date=2025-07-30/',
-    'csv',
-  ])('has no raw format for %s', key => {
-    expect(rawFormatOfKey(key)).toBeUndefined();
   });
 });

@@ -39,11 +39,3 @@ export const keys = {
   /** The newest complete day, written after its manifest. */
   latest: 'output/_latest.json',
 } as const;
-
-/** The raw format a key holds, from its extension. */
-export function rawFormatOfKey(key: string): RawFormat | undefined {
-  const dot = key.lastIndexOf('.');
-  if (dot < 0) return undefined;
-  const ext = key.slice(dot + 1);
-  return (RAW_FORMATS as readonly string[]).includes(ext) ? (ext as RawFormat) : undefined;
-}

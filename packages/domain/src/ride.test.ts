@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { packt } from '@etml/fixtures';
 import { describe, expect, it } from 'vitest';
 import { RawRideSchema, validateRide } from './ride.ts';
 
-const SEED_FILE = '/work/shared/data/packt/taxi-rides-20230524.json';
-const seedRides = JSON.parse(readFileSync(SEED_FILE, 'utf8')) as Record<string, unknown>[];
+const seedRides = JSON.parse(readFileSync(packt.rides20230524Json, 'utf8')) as Record<
+  string,
+  unknown
+>[];
 
 const minimal = { ride_id: 'r1', ride_dist: 3.2, ride_time: 0.11 };
 

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '@etml/domain';
+import { packt } from '@etml/fixtures';
 import { describe, expect, it } from 'vitest';
 import { detectFormat, type ParsedRow, parseRows } from './parse.ts';
 import { checkRows } from './validate.ts';
 
-const DATA = '/work/shared/data/packt';
-const seedJson = readFileSync(`${DATA}/taxi-rides-20230524.json`, 'utf8');
-const seedCsv = readFileSync(`${DATA}/taxi-rides-ch01.csv`, 'utf8');
+const seedJson = readFileSync(packt.rides20230524Json, 'utf8');
+const seedCsv = readFileSync(packt.ridesCh01Csv, 'utf8');
 
 async function* feed<T>(parts: Iterable<T>): AsyncGenerator<T> {
   yield* parts;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { packt } from '@etml/fixtures';
 import { describe, expect, it } from 'vitest';
 import { type ParsedRow, parseRows } from './parse.ts';
 import { type CheckedRow, checkRows, describeRejection, summarizeRows } from './validate.ts';
@@ -91,7 +92,7 @@ describe('checkRows', () => {
   });
 
   it('passes all 400 rides of the seed file', async () => {
-    const text = readFileSync('/work/shared/data/packt/taxi-rides-20230524.json', 'utf8');
+    const text = readFileSync(packt.rides20230524Json, 'utf8');
     const checked = await collect(checkRows(parseRows(feed([text]), 'json')));
     expect(checked).toHaveLength(400);
     expect(checked.filter(r => !r.ok)).toEqual([]);

@@ -65,7 +65,7 @@ describe('rides.parquet', () => {
         summary_source: source.summary_source,
         likely_cause: source.likely_cause,
         summary_error: source.summary_error,
-        extra: i === 10 ? '{"fare":12.5,"driver":{"id":"d1"}}' : null,
+        extra: i === 10 ? { fare: 12.5, driver: { id: 'd1' } } : null,
       });
     });
   });

@@ -46,8 +46,12 @@ export const ADDED_FIELDS = [
 
 const KNOWN = new Set<string>([...INPUT_FIELDS, ...ADDED_FIELDS]);
 
-/** Input fields outside the seed format, as one JSON object, or null when there are none. */
-export function extraFields(record: Record<string, unknown>): string | null {
+/**
+ * Input fields outside the seed format, as one object, or null when there are none. The Parquet
+ * writer encodes it for the JSON column: a string here would be stored as a JSON string, which
+ * DuckDB's `extra->>'field'` cannot look into.
+ */
+export function extraFields(record: Record<string, unknown>): Record<string, unknown> | null {
   let extra: Record<string, unknown> | undefined;
   // for…in, not Object.entries: this runs once per ride, a million times a day.
   for (const field in record) {
@@ -55,7 +59,7 @@ export function extraFields(record: Record<string, unknown>): string | null {
     extra ??= {};
     extra[field] = record[field];
   }
-  return extra ? JSON.stringify(extra) : null;
+  return extra ?? null;
 }
 
 /** Parses one output line, checking the fields whose types the outputs depend on. */

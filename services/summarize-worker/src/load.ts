@@ -28,8 +28,6 @@ export interface LoadDeps {
   model: string;
   codeVersion: { version: string; commit: string | null };
   log: Logger;
-  /** Children added per round trip. */
-  batchSize?: number;
   /** Tries per summary, and the first backoff; the catalog's defaults otherwise. */
   retry?: { attempts: number; backoffMs: number } | undefined;
   /** Posted to when a day completes; a failure to post never fails the day. */
@@ -44,6 +42,8 @@ export interface LoadDayResult {
 }
 
 /** The clustered line's own verdict, from the fields the cluster step appends last. */
+/** Children added per round trip. */
+const CHILDREN_PER_ROUND_TRIP = 1_000;
 const TAIL = /"anomaly":(true|false),"anomaly_reasons":\[[^\]]*\]\}$/;
 
 function isAnomalous(line: string): boolean {
@@ -148,10 +148,9 @@ async function fanOut(
   };
   const parent = { id: job.id as string, queue: job.queueQualifiedName };
   const parentKey = `${job.queueQualifiedName}:${job.id}`;
-  const batchSize = deps.batchSize ?? 1_000;
   let added = 0;
-  for (let start = 0; start < children.length; start += batchSize) {
-    const batch = children.slice(start, start + batchSize).map(child => {
+  for (let start = 0; start < children.length; start += CHILDREN_PER_ROUND_TRIP) {
+    const batch = children.slice(start, start + CHILDREN_PER_ROUND_TRIP).map(child => {
       const data = { date, rideId: child.rideId, prompt: child.prompt };
       return { data, jobId: spec.jobId(data) };
     });

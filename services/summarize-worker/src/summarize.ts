@@ -42,10 +42,6 @@ export interface SummarizeDeps {
   queue: Queue;
   redis: Redis;
   log: Logger;
-  /** The wait when a 429 names none. */
-  defaultRetryAfterMs?: number;
-  /** How long one insufficient_quota answer stops every worker from calling. */
-  quotaPauseMs?: number;
 }
 
 /** Our own limiter said no: wait for the whole queue, as for a 429. */
@@ -73,6 +69,10 @@ const SHORT_WAIT_MS = 5_000;
 const wholeMs = (ms: number) => Math.max(1, Math.ceil(ms));
 
 const QUOTA_KEY = 'etml:llm-quota-exhausted';
+/** The wait when a 429 names none. */
+const DEFAULT_RETRY_AFTER_MS = 20_000;
+/** How long one insufficient_quota answer stops every worker from calling. */
+const QUOTA_PAUSE_MS = 10 * 60_000;
 
 /**
  * summarize-D-<ride>: the ride's prompt, from the day's prompts file; then its summary, from the
@@ -112,12 +112,12 @@ export function summarizeProcessor(deps: SummarizeDeps) {
           if (signal?.aborted) throw error;
           const failure = classifyLlmError(error);
           if (failure.kind === 'rate_limited') {
-            await deps.limiter.pause(failure.retryAfterMs ?? deps.defaultRetryAfterMs ?? 20_000);
+            await deps.limiter.pause(failure.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS);
           }
           if (failure.kind === 'quota') {
             // Recorded before this slot is released, so the next job in line sees it.
             const note = `${failure.message} (seen ${new Date().toISOString()} by job ${job.id})`;
-            await deps.redis.set(QUOTA_KEY, note, 'PX', deps.quotaPauseMs ?? 10 * 60_000, 'NX');
+            await deps.redis.set(QUOTA_KEY, note, 'PX', QUOTA_PAUSE_MS, 'NX');
           }
           throw new LlmCallFailed(failure, error);
         });
@@ -183,14 +183,14 @@ export function summarizeProcessor(deps: SummarizeDeps) {
       const { failure } = error;
       switch (failure.kind) {
         case 'rate_limited': {
-          const waitMs = failure.retryAfterMs ?? deps.defaultRetryAfterMs ?? 20_000;
+          const waitMs = failure.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
           log.info('LLM provider asked to wait', { job: job.id, waitMs });
           await job.log(`429 from the LLM provider: the queue waits ${waitMs} ms`);
           await deps.queue.rateLimit(wholeMs(waitMs));
           throw new RateLimitError();
         }
         case 'quota': {
-          const pauseMs = deps.quotaPauseMs ?? 10 * 60_000;
+          const pauseMs = QUOTA_PAUSE_MS;
           const note = `${failure.message} (seen ${new Date().toISOString()} by job ${job.id})`;
           await deps.redis.set(QUOTA_KEY, note, 'PX', pauseMs, 'NX');
           log.error('LLM quota exhausted: no calls for a while', {

@@ -30,7 +30,6 @@ export interface SummarizeWorkerOptions {
   /** Announces each completed day; never fails it. */
   webhook?: WebhookOptions | undefined;
   /** Overrides for tests and benchmarks. */
-  defaultRetryAfterMs?: number;
   worker?: Partial<Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>>;
 }
 
@@ -73,7 +72,6 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
       queue: summarizeQueue,
       redis: connection,
       log,
-      defaultRetryAfterMs: options.defaultRetryAfterMs,
     }),
     {
       connection,

@@ -25,6 +25,10 @@ import { DEFAULT_RIDES, simulateToStore } from './simulate.ts';
 
 export const DEMO_USAGE = 'etml demo [--date YYYY-MM-DD] [--rides N]';
 
+/** The query the demo shows; test/cli.test.ts runs it as printed. */
+const DEMO_QUERY =
+  'SELECT anomaly_reasons, count(*) AS rides, round(avg(ride_dist), 1) AS avg_km FROM rides GROUP BY ALL ORDER BY rides DESC';
+
 /**
  * Runs the day through the real queues: a cluster-worker and a summarize-worker in this process
  * take the jobs from Redis and read and write S3, exactly as the services do.
@@ -152,10 +156,9 @@ export const demoCommand: Command = async (args, getEnv) => {
       : `    aws s3 cp ${store.value.uri(keys.manifest(date))} -`,
     '  The morning report, for a browser (the same page as report.html):',
     ...(await localReport(store, date)),
-    '  Query the Parquet with DuckDB (or pyarrow, pandas, Athena):',
-    parquetFile
-      ? `    duckdb -c "SELECT anomaly_reasons, count(*) FROM read_parquet('${parquetFile}') GROUP BY ALL"`
-      : `    duckdb -c "SELECT anomaly_reasons, count(*) FROM read_parquet('${store.value.uri(keys.output(date, 'rides.parquet'))}') GROUP BY ALL"`,
+    '  SQL over the day, with the DuckDB the project installs (`rides` is rides.parquet plus `date`):',
+    `    ./bin/etml query --date ${date} --sql "${DEMO_QUERY}"`,
+    `  rides.parquet itself is for DuckDB, pandas, Spark or Athena: ${parquetFile ?? store.value.uri(keys.output(date, 'rides.parquet'))}`,
     '  To run the services as they run every morning: ./bin/etml start (see README).',
     '',
   );
