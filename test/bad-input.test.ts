@@ -1,5 +1,5 @@
-import { addDays, keys, parseRideDate, type RideDate } from '@etml/domain';
-import type { DayManifest, OutputRecord } from '@etml/outputs';
+import { addDays, keys, type OutputRecord, parseRideDate, type RideDate } from '@etml/domain';
+import type { DayManifest } from '@etml/outputs';
 import { test } from '@etml/testing';
 import { describe, expect } from 'vitest';
 import { storeOf } from './helpers.ts';

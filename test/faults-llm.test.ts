@@ -1,5 +1,4 @@
-import { keys, parseRideDate } from '@etml/domain';
-import type { OutputRecord } from '@etml/outputs';
+import { keys, type OutputRecord, parseRideDate } from '@etml/domain';
 import { type LlmFault, startFakeLlm, test } from '@etml/testing';
 import { describe, expect, onTestFinished } from 'vitest';
 import { storeOf } from './helpers.ts';

@@ -1,4 +1,4 @@
-import { InputError, type RawFormat } from '@etml/domain';
+import { appendVerdict, InputError, type RawFormat } from '@etml/domain';
 import { checkRows, parseRows } from '@etml/ingest';
 import { reasonNames } from './anomaly.ts';
 import { type ClusterOptions, type ClusterResult, clusterRides } from './cluster.ts';
@@ -43,12 +43,6 @@ export interface DaySummary {
   result: Omit<ClusterResult, 'labels' | 'core' | 'anomaly' | 'reasons'>;
 }
 
-/** Fields the pipeline adds to each ride; an input that already has them gets them replaced. */
-const ADDED = ['label', 'anomaly', 'anomaly_reasons'] as const;
-const ADDED_PATTERN = /"(label|anomaly|anomaly_reasons)"\s*:/;
-/** A key written with escapes ("lab\u0065l") could be one of those; such rows take the slow path. */
-const ESCAPED_KEY = /"(?:[^"\\]|\\.)*\\(?:[^"\\]|\\.)*"\s*:/;
-
 class Column {
   values = new Float64Array(1 << 16);
   length = 0;
@@ -63,34 +57,6 @@ class Column {
   view(): Float64Array {
     return this.values.subarray(0, this.length);
   }
-}
-
-/**
- * The output line for a ride. JSON input is passed on as its own text with the new fields
- * spliced in before the closing brace, so every input field keeps its exact bytes (and it is
- * faster than parse-and-stringify); anything else is serialized.
- */
-function outputLine(value: unknown, text: string | undefined, added: string): string {
-  if (
-    text?.endsWith('}') &&
-    !/[\r\n]/.test(text) &&
-    !ADDED_PATTERN.test(text) &&
-    !(text.includes('\\') && ESCAPED_KEY.test(text))
-  ) {
-    return `${text.slice(0, -1)},${added}}`;
-  }
-  // Text-only rows (the second pass) are parsed here, on the rare path that needs a value.
-  const parsed = value === undefined && text !== undefined ? JSON.parse(text) : value;
-  const record = { ...(parsed as Record<string, unknown>) };
-  for (const field of ADDED) delete record[field];
-  const json = JSON.stringify(record);
-  return `${json.slice(0, -1)}${json === '{}' ? '' : ','}${added}}`;
-}
-
-function addedFields(label: number, anomaly: boolean, reasons: number): string {
-  const names = reasonNames(reasons);
-  const list = names.length === 0 ? '[]' : `["${names.join('","')}"]`;
-  return `"label":${label},"anomaly":${anomaly},"anomaly_reasons":${list}`;
 }
 
 export async function clusterDay(
@@ -147,12 +113,12 @@ export async function clusterDay(
     // Rows were validated in the first pass; JSON rows are passed on as text.
     for await (const parsed of parseRows(await input.open(), input.format, { values: false })) {
       if (parsed.row !== valid[next] || 'error' in parsed) continue;
-      const added = addedFields(
-        labels[next] as number,
-        anomaly[next] === 1,
-        reasons[next] as number,
-      );
-      batch.push(`${outputLine(parsed.value, parsed.text, added)}\n`);
+      const verdict = {
+        label: labels[next] as number,
+        anomaly: anomaly[next] === 1,
+        reasons: reasonNames(reasons[next] as number),
+      };
+      batch.push(`${appendVerdict(parsed.value, parsed.text, verdict)}\n`);
       next += 1;
       if (batch.length === 2_000) {
         yield batch.join('');

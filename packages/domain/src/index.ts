@@ -35,3 +35,17 @@ export {
   rideDateInZone,
   rideDateRange,
 } from './ride-date.ts';
+export {
+  ADDED_FIELDS,
+  appendSummary,
+  appendVerdict,
+  INPUT_FIELDS,
+  NO_SUMMARY,
+  type OutputRecord,
+  readOutputLine,
+  readVerdict,
+  SUMMARY_FIELDS,
+  type Summary,
+  VERDICT_FIELDS,
+  type Verdict,
+} from './ride-line.ts';

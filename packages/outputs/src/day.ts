@@ -1,8 +1,14 @@
-import { addDays, InputError, keys, type RideDate } from '@etml/domain';
+import {
+  addDays,
+  InputError,
+  keys,
+  type OutputRecord,
+  type RideDate,
+  readOutputLine,
+} from '@etml/domain';
 import type { ObjectStore, WriteResult } from '@etml/storage';
 import { type DayManifest, readManifest } from './manifest.ts';
 import { parquetRow, parquetStream } from './parquet.ts';
-import { type OutputRecord, parseOutputLine } from './record.ts';
 import { type DayRides, DayRidesCollector } from './report/collect.ts';
 import { type ReportContext, renderReport, type TrendDay } from './report/render.ts';
 
@@ -45,7 +51,7 @@ async function* outputRecords(
   let line = 0;
   for await (const text of store.readLines(key, { sha256 })) {
     line += 1;
-    if (text !== '') yield parseOutputLine(text, `${store.uri(key)} line ${line}`);
+    if (text !== '') yield readOutputLine(text, `${store.uri(key)} line ${line}`);
   }
 }
 

@@ -23,7 +23,7 @@ export {
   parquetStream,
   ROW_GROUP_ROWS,
 } from './parquet.ts';
-export { extraFields, type OutputRecord, parseOutputLine } from './record.ts';
+export { extraFields } from './record.ts';
 export {
   type AnomalyRow,
   type DayRides,

@@ -1,7 +1,7 @@
+import type { OutputRecord } from '@etml/domain';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { describe, expect, test } from 'vitest';
 import { PARQUET_COLUMNS, parquetRow, parquetStream } from './parquet.ts';
-import type { OutputRecord } from './record.ts';
 
 function record(i: number, overrides: Partial<OutputRecord> = {}): OutputRecord {
   const anomaly = i % 7 === 3;

@@ -1,6 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream';
+import { ADDED_FIELDS, INPUT_FIELDS, type OutputRecord } from '@etml/domain';
 import { ByteWriter, parquetWriteRows, type SchemaElement } from 'hyparquet-writer';
-import { ADDED_FIELDS, extraFields, INPUT_FIELDS, type OutputRecord } from './record.ts';
+import { extraFields } from './record.ts';
 
 const text = (name: string, repetition: 'REQUIRED' | 'OPTIONAL' = 'OPTIONAL'): SchemaElement => ({
   name,

@@ -1,4 +1,12 @@
-import { keys, NotFoundError, type RideDate } from '@etml/domain';
+import {
+  appendSummary,
+  keys,
+  NO_SUMMARY,
+  NotFoundError,
+  type RideDate,
+  readVerdict,
+  type Summary,
+} from '@etml/domain';
 import {
   type DayManifest,
   manifestOf,
@@ -41,16 +49,8 @@ export interface LoadDayResult {
   llm: DayManifest['llm'];
 }
 
-/** The clustered line's own verdict, from the fields the cluster step appends last. */
 /** Children added per round trip. */
 const CHILDREN_PER_ROUND_TRIP = 1_000;
-const TAIL = /"anomaly":(true|false),"anomaly_reasons":\[[^\]]*\]\}$/;
-
-function isAnomalous(line: string): boolean {
-  const match = TAIL.exec(line);
-  if (!match) throw new Error(`clustered line does not end with its labels: ${line.slice(-120)}`);
-  return match[1] === 'true';
-}
 
 /** The day's clustering record; without one there is nothing to load yet. */
 async function readClustering(store: ObjectStore, date: RideDate): Promise<ClusteringRecord> {
@@ -124,7 +124,7 @@ async function fanOut(
   const children: { rideId: string | number; prompt: string }[] = [];
   const inputs = new Map<string, PromptInput>();
   for await (const line of clusteredLines(store, date, clustering)) {
-    if (!isAnomalous(line)) continue;
+    if (!readVerdict(line).anomaly) continue;
     const ride = JSON.parse(line) as Record<string, unknown> & { ride_id: string | number };
     const input = promptInputOf(ride);
     const id = promptId(input);
@@ -215,9 +215,9 @@ async function fanIn(
     let batch = '';
     for await (const line of clusteredLines(store, date, clustering)) {
       tally.rides += 1;
-      let added: string;
-      if (!isAnomalous(line)) {
-        added = '"summary":null,"summary_source":null,"likely_cause":null,"summary_error":null';
+      let summary: Summary;
+      if (!readVerdict(line).anomaly) {
+        summary = NO_SUMMARY;
       } else {
         const ride = JSON.parse(line) as { ride_id: string | number; anomaly_reasons: string[] };
         tally.anomalies += 1;
@@ -232,15 +232,25 @@ async function fanIn(
           else if (value.source === 'llm') tally.calls += 1;
           tally.promptTokens += value.tokens.prompt;
           tally.completionTokens += value.tokens.completion;
-          added = `"summary":${JSON.stringify(value.summary)},"summary_source":"${value.source}","likely_cause":"${value.likely_cause}","summary_error":null`;
+          summary = {
+            summary: value.summary,
+            summary_source: value.source,
+            likely_cause: value.likely_cause,
+            summary_error: null,
+          };
         } else {
           const reason = failures[key] ?? 'no summary was recorded for this ride';
           tally.bySource.failed += 1;
           if (tally.failed.length < 100) tally.failed.push({ ride_id: ride.ride_id, reason });
-          added = `"summary":null,"summary_source":"failed","likely_cause":null,"summary_error":${JSON.stringify(reason)}`;
+          summary = {
+            summary: null,
+            summary_source: 'failed',
+            likely_cause: null,
+            summary_error: reason,
+          };
         }
       }
-      batch += `${line.slice(0, -1)},${added}}\n`;
+      batch += `${appendSummary(line, summary)}\n`;
       if (batch.length >= 1 << 16) {
         yield batch;
         batch = '';

@@ -1,4 +1,4 @@
-import type { OutputRecord } from '../record.ts';
+import type { OutputRecord } from '@etml/domain';
 
 /** An anomalous ride as the report's table shows it. */
 export interface AnomalyRow {

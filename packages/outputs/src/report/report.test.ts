@@ -1,5 +1,5 @@
+import type { OutputRecord } from '@etml/domain';
 import { describe, expect, test } from 'vitest';
-import type { OutputRecord } from '../record.ts';
 import { type DayRides, DayRidesCollector, REPORT_TABLE_MAX } from './collect.ts';
 import { type ReportContext, renderReport } from './render.ts';
 import { niceAxis, SCATTER_POINTS_MAX } from './scatter.ts';
