@@ -115,7 +115,7 @@ describe('clusterDay', () => {
     );
     expect(records.map(r => r.label)).toEqual(Array.from(direct.labels));
     expect(records.map(r => r.anomaly)).toEqual(Array.from(direct.anomaly, a => a === 1));
-    expect(summary.result.params).toEqual(direct.params);
+    expect(summary.params).toEqual(direct.params);
     expect(records[0]).toMatchObject(rides[0] as object);
   });
 

@@ -1,17 +1,9 @@
-import { appendVerdict, InputError, type RawFormat } from '@etml/domain';
+import { appendVerdict, type ClusteringRecord, InputError, type RawFormat } from '@etml/domain';
 import { checkRows, parseRows } from '@etml/ingest';
 import { reasonNames } from './anomaly.ts';
-import { type ClusterOptions, type ClusterResult, clusterRides } from './cluster.ts';
+import { type ClusterOptions, type ClusterParams, clusterRides } from './cluster.ts';
 
-/**
- * One day's raw rides, clustered in two streaming passes, so a day whose text is far larger than
- * memory works (only distance, time and the row number of each ride are kept):
- * 1. parse and validate every row, keeping only distance and time of the valid ones and
- *    streaming the invalid ones out with their reasons;
- * 2. cluster those columns;
- * 3. parse the input again and stream each valid ride out, in input order, with its labels.
- * The input must read the same both times (an S3 reader pins the object's ETag).
- */
+/** A day's raw input, read twice. */
 export interface DayInput {
   format: RawFormat;
   /** Opens the raw bytes; called once per pass. */
@@ -36,13 +28,6 @@ export interface DaySinks {
 
 export type DayPhase = 'validating' | 'clustering' | 'writing';
 
-export interface DaySummary {
-  rows: number;
-  valid: number;
-  rejected: number;
-  result: Omit<ClusterResult, 'labels' | 'core' | 'anomaly' | 'reasons'>;
-}
-
 class Column {
   values = new Float64Array(1 << 16);
   length = 0;
@@ -59,12 +44,21 @@ class Column {
   }
 }
 
+/**
+ * One day's raw rides, clustered in two streaming passes, so a day whose text is far larger than
+ * memory works (only distance, time and the row number of each ride are kept):
+ * 1. parse and validate every row, keeping only distance and time of the valid ones and
+ *    streaming the invalid ones out with their reasons;
+ * 2. cluster those columns;
+ * 3. parse the input again and stream each valid ride out, in input order, with its labels.
+ * The input must read the same both times (an S3 reader pins the object's ETag).
+ */
 export async function clusterDay(
   input: DayInput,
   sinks: DaySinks,
   options: ClusterOptions = {},
   progress: (phase: DayPhase, rows: number) => void = () => {},
-): Promise<DaySummary> {
+): Promise<Omit<ClusteringRecord, 'clustered' | 'params'> & { params: ClusterParams }> {
   const distance = new Column();
   const time = new Column();
   const valid: number[] = [];
@@ -99,13 +93,11 @@ export async function clusterDay(
   }
 
   progress('clustering', rows);
-  const {
-    labels,
-    anomaly,
-    reasons,
-    core: _core,
-    ...result
-  } = clusterRides(distance.view(), time.view(), options);
+  const { labels, anomaly, reasons, counts, params } = clusterRides(
+    distance.view(),
+    time.view(),
+    options,
+  );
 
   async function* secondPass(): AsyncGenerator<string> {
     let next = 0;
@@ -134,5 +126,14 @@ export async function clusterDay(
     }
   }
   await sinks.output(secondPass());
-  return { rows, valid: valid.length, rejected: rows - valid.length, result };
+  return {
+    input: input.name,
+    rows,
+    valid: valid.length,
+    rejected: rows - valid.length,
+    clusters: counts.clusters,
+    noise: counts.noise,
+    anomalies: counts.anomalies,
+    params,
+  };
 }

@@ -1,20 +1,6 @@
 import type { DbscanResult } from './types.ts';
 
-/**
- * Exact DBSCAN on a uniform grid, with scikit-learn's semantics:
- * - q is a neighbour of p when (px-qx)² + (py-qy)² <= eps² (what sklearn's trees compare);
- * - p is core when it has at least minSamples neighbours, itself included;
- * - clusters are numbered from 0 in the order of their first core point in the input;
- * - a border point takes the lowest-numbered cluster with a core point within eps, which is the
- *   cluster sklearn's depth-first expansion reaches it from first;
- * - everything else is noise, -1.
- *
- * Cells have side just under eps/√2, so any two points in one cell are neighbours: a cell holding
- * minSamples points is all core without a distance check, and its core points are all one
- * cluster. Neighbours can only sit in the 5×5 block of cells around a point. Clusters are
- * joined cell by cell with union-find. Work is linear in N for the dense parts of a day, which
- * is nearly all of it.
- */
+/** Cell coordinates to cell ids, whatever the storage. */
 interface CellIndex {
   /** The cell's id, or -1. */
   get(cx: number, cy: number): number;
@@ -94,6 +80,21 @@ export function gridIsExact(x: Float64Array, y: Float64Array, eps: number): bool
   return largest / side < MAX_CELLS_PER_AXIS;
 }
 
+/**
+ * Exact DBSCAN on a uniform grid, with scikit-learn's semantics:
+ * - q is a neighbour of p when (px-qx)² + (py-qy)² <= eps² (what sklearn's trees compare);
+ * - p is core when it has at least minSamples neighbours, itself included;
+ * - clusters are numbered from 0 in the order of their first core point in the input;
+ * - a border point takes the lowest-numbered cluster with a core point within eps, which is the
+ *   cluster sklearn's depth-first expansion reaches it from first;
+ * - everything else is noise, -1.
+ *
+ * Cells have side just under eps/√2, so any two points in one cell are neighbours: a cell holding
+ * minSamples points is all core without a distance check, and its core points are all one
+ * cluster. Neighbours can only sit in the 5×5 block of cells around a point. Clusters are
+ * joined cell by cell with union-find. Work is linear in N for the dense parts of a day, which
+ * is nearly all of it.
+ */
 export function gridDbscan(
   x: Float64Array,
   y: Float64Array,

@@ -17,7 +17,6 @@ export {
   type DayInput,
   type DayPhase,
   type DaySinks,
-  type DaySummary,
   type RejectedRow,
 } from './day.ts';
 export { checkDbscanParams, type DbscanParams, dbscan } from './dbscan.ts';

@@ -1,5 +1,9 @@
 import type { DbscanParams } from './dbscan.ts';
 
+/** min_samples of the default parameters, at every volume. */
+export const DEFAULT_MIN_SAMPLES = 8;
+const BASE_RIDES = 400;
+
 /**
  * The default DBSCAN parameters for a day of N rides, on standardized distance and time.
  *
@@ -17,9 +21,6 @@ import type { DbscanParams } from './dbscan.ts';
  * (BENCHMARKS.md has the recall and precision this gives); explicit eps and min_samples replace
  * them entirely.
  */
-export const DEFAULT_MIN_SAMPLES = 8;
-const BASE_RIDES = 400;
-
 export function defaultDbscanParams(rides: number): DbscanParams {
   const ratio = Math.max(1, rides / BASE_RIDES);
   const factor = 0.46 + 0.055 * Math.log(ratio);

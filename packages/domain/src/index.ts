@@ -1,3 +1,4 @@
+export { ClusteringRecord } from './clustering-record.ts';
 export {
   ConfigError,
   DependencyError,
@@ -12,6 +13,7 @@ export {
   type OutputFile,
   RAW_FORMATS,
   type RawFormat,
+  redisKeys,
 } from './keys.ts';
 export type { Logger } from './log.ts';
 export { parseDecimal } from './number.ts';

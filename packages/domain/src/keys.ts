@@ -1,10 +1,7 @@
 import { InputError } from './errors.ts';
 import type { RideDate } from './ride-date.ts';
 
-/**
- * The S3 key layout, relative to S3_PREFIX. Hive-style `date=` partitions let Athena, Glue and
- * DuckDB read the output directly.
- */
+/** The raw input formats, each its own key extension. */
 export const RAW_FORMATS = ['json', 'jsonl', 'csv'] as const;
 export type RawFormat = (typeof RAW_FORMATS)[number];
 
@@ -16,12 +13,16 @@ export const OUTPUT_FILES = [
 ] as const;
 export type OutputFile = (typeof OUTPUT_FILES)[number];
 
+/**
+ * The S3 key layout, relative to S3_PREFIX. Hive-style `date=` partitions let Athena, Glue and
+ * DuckDB read the output directly.
+ */
 export const keys = {
   rawPrefix: (date: RideDate) => `raw/date=${date}/`,
   raw: (date: RideDate, format: RawFormat) => `raw/date=${date}/rides.${format}`,
   clustered: (date: RideDate) => `clustered/date=${date}/rides.jsonl`,
   rejected: (date: RideDate) => `rejected/date=${date}/rows.jsonl`,
-  /** What clustering found, and the sha256 of clustered/rides.jsonl; written after it. */
+  /** A `ClusteringRecord`: what clustering found, and the sha256 of clustered/rides.jsonl; written after it. */
   clustering: (date: RideDate) => `clustered/date=${date}/_clustering.json`,
   /** The day's distinct prompt inputs, which its summarize jobs name by sha256. */
   prompts: (date: RideDate) => `clustered/date=${date}/prompts.jsonl`,
@@ -38,4 +39,26 @@ export const keys = {
   manifest: (date: RideDate) => `output/date=${date}/_manifest.json`,
   /** The newest complete day, written after its manifest. */
   latest: 'output/_latest.json',
+} as const;
+
+/**
+ * The pipeline's own Redis keys, beside BullMQ's (`bull:<queue>:…`). All start with `etml:`, so
+ * `redis-cli --scan --pattern 'etml:*'` lists them.
+ */
+export const redisKeys = {
+  /** Counters for /metrics, a hash: the work done, so a rerun counts again. */
+  metrics: 'etml:metrics',
+  /** Held while output/_latest.json moves, one day at a time across every worker. */
+  latestLock: 'etml:lock:latest',
+  /** Held by the scheduler instance that catches up missed days. */
+  catchUpLock: 'etml:catch-up',
+  /** The LLM requests of the sliding window, shared by every summarize-worker. */
+  llmRequests: 'etml:llm-requests',
+  /** Set when the provider says the quota is spent: no worker calls until it expires. */
+  llmQuotaExhausted: 'etml:llm-quota-exhausted',
+  /** The single flight of one prompt's summary, and its result for those who waited. */
+  summaryLock: (cacheKey: string) => `etml:summary-lock:${cacheKey}`,
+  summaryDone: (cacheKey: string) => `etml:summary-done:${cacheKey}`,
+  /** The sha256s of the outputs last announced for a day, so a rerun of the same bytes is quiet. */
+  webhookPosted: (date: RideDate) => `etml:webhook:${date}`,
 } as const;

@@ -8,7 +8,6 @@ export {
 } from './day.ts';
 export { type LatestPointer, readLatest, updateLatest } from './latest.ts';
 export {
-  type ClusteringSummary,
   type DayManifest,
   manifestOf,
   type OutputFileEntry,

@@ -1,4 +1,4 @@
-import { keys, NotFoundError, OUTPUT_FILES, type RideDate } from '@etml/domain';
+import { keys, OUTPUT_FILES, type RideDate } from '@etml/domain';
 import type { ObjectStore } from '@etml/storage';
 import type { DayManifest } from './manifest.ts';
 
@@ -13,12 +13,7 @@ export interface LatestPointer {
 }
 
 export async function readLatest(store: ObjectStore): Promise<LatestPointer | undefined> {
-  try {
-    return await store.getJson<LatestPointer>(keys.latest);
-  } catch (error) {
-    if (error instanceof NotFoundError) return undefined;
-    throw error;
-  }
+  return store.getJsonIfExists<LatestPointer>(keys.latest);
 }
 
 /**

@@ -1,16 +1,5 @@
-import { keys, NotFoundError, type RideDate } from '@etml/domain';
+import { type ClusteringRecord, keys, type RideDate } from '@etml/domain';
 import type { ObjectStore } from '@etml/storage';
-
-/** What clustering found, as the cluster step records it in clustered/date=D/_clustering.json. */
-export interface ClusteringSummary {
-  input: string;
-  rows: number;
-  valid: number;
-  rejected: number;
-  clusters: number;
-  noise: number;
-  params: { eps: number; minSamples: number; source: 'default' | 'explicit' };
-}
 
 /** Counts gathered while the day's rides are written. */
 export interface Tally {
@@ -58,7 +47,7 @@ export interface DayManifest {
     estimated_cost_usd: number | null;
   };
   failed_summaries: Tally['failed'];
-  params: { dbscan: ClusteringSummary['params'] };
+  params: { dbscan: ClusteringRecord['params'] };
   code: { version: string; commit: string | null };
   inputs: Record<string, string>;
   files: Record<string, OutputFileEntry>;
@@ -66,7 +55,7 @@ export interface DayManifest {
 
 export function manifestOf(parts: {
   date: RideDate;
-  cluster: ClusteringSummary;
+  cluster: ClusteringRecord;
   tally: Tally;
   model: string;
   promptVersion: string;
@@ -114,14 +103,10 @@ export async function readManifest(
   store: ObjectStore,
   date: RideDate,
 ): Promise<DayManifest | undefined> {
-  try {
-    const manifest = await store.getJson<DayManifest>(keys.manifest(date));
-    if (manifest?.date !== date || manifest.status !== 'complete' || !manifest.counts) {
-      throw new Error(`${store.uri(keys.manifest(date))} is not a complete day's manifest`);
-    }
-    return manifest;
-  } catch (error) {
-    if (error instanceof NotFoundError) return undefined;
-    throw error;
+  const manifest = await store.getJsonIfExists<DayManifest>(keys.manifest(date));
+  if (manifest === undefined) return undefined;
+  if (manifest?.date !== date || manifest.status !== 'complete' || !manifest.counts) {
+    throw new Error(`${store.uri(keys.manifest(date))} is not a complete day's manifest`);
   }
+  return manifest;
 }

@@ -29,27 +29,6 @@ export const ClusterDayPayload: z.ZodType<ClusterDayPayload, { date: string }> =
   date: rideDate,
 });
 
-/**
- * What clustering found, written beside the clustered rides (clustered/date=D/_clustering.json)
- * with their checksum, so the load step can tell which clustering it is loading.
- */
-export const ClusteringRecord = z.object({
-  input: z.string(),
-  rows: z.number().int().min(0),
-  valid: z.number().int().min(0),
-  rejected: z.number().int().min(0),
-  clusters: z.number().int().min(0),
-  noise: z.number().int().min(0),
-  anomalies: z.number().int().min(0),
-  params: z.object({
-    eps: z.number(),
-    minSamples: z.number().int(),
-    source: z.enum(['default', 'explicit']),
-  }),
-  clustered: z.object({ bytes: z.number().int().min(0), sha256: z.string() }),
-});
-export type ClusteringRecord = z.infer<typeof ClusteringRecord>;
-
 export const LoadDayPayload = z.object({
   date: rideDate,
   /** Persisted before the job waits, so its second run goes straight to the fan-in. */

@@ -1,6 +1,5 @@
 export {
   ClusterDayPayload,
-  ClusteringRecord,
   JOBS,
   LoadDayPayload,
   QUEUES,

@@ -46,6 +46,12 @@ describe('ObjectStore against a real S3-API server', () => {
     await expect(store.getBytes('nope.json')).rejects.toThrow(
       `s3://${s3.bucket}/etml/nope.json does not exist`,
     );
+    // getJsonIfExists: missing is undefined, anything else still fails.
+    expect(await store.getJsonIfExists('nope.json')).toBeUndefined();
+    await store.putBytes('bad.json', '{"half', 'application/json');
+    await expect(store.getJsonIfExists('bad.json')).rejects.toThrow(SyntaxError);
+    await store.putJson('good.json', { a: 1 });
+    expect(await store.getJsonIfExists('good.json')).toEqual({ a: 1 });
   });
 
   test('streams a 200k-line NDJSON file both ways, uploading before the producer finishes', async ({
@@ -117,6 +123,7 @@ describe('ObjectStore against a real S3-API server', () => {
     await expect(store.getJson('a.json')).rejects.toThrow(
       `S3 GetObject s3://${s3.bucket}/etml/a.json failed at http://127.0.0.1:9`,
     );
+    await expect(store.getJsonIfExists('a.json')).rejects.toThrow('failed at http://127.0.0.1:9');
   });
 
   test('retries 5xx answers through the SDK retry strategy, and gives up after maxAttempts', async ({

@@ -167,6 +167,16 @@ export class ObjectStore {
     return JSON.parse((await this.getBytes(key)).toString('utf8')) as T;
   }
 
+  /** The object's JSON, or undefined when there is no such object. */
+  async getJsonIfExists<T = unknown>(key: string): Promise<T | undefined> {
+    try {
+      return await this.getJson<T>(key);
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  }
+
   async putBytes(
     key: string,
     body: Uint8Array | string,

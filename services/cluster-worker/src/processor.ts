@@ -1,6 +1,13 @@
 import { type ClusterOptions, clusterDay, type DayPhase, type RejectedRow } from '@etml/clustering';
-import { InputError, keys, RAW_FORMATS, type RawFormat, type RideDate } from '@etml/domain';
-import { ClusterDayPayload, type ClusteringRecord } from '@etml/queues';
+import {
+  type ClusteringRecord,
+  InputError,
+  keys,
+  RAW_FORMATS,
+  type RawFormat,
+  type RideDate,
+} from '@etml/domain';
+import { ClusterDayPayload } from '@etml/queues';
 import type { Logger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
@@ -15,16 +22,8 @@ export interface ClusterProcessorDeps {
   handOff: (date: RideDate) => Promise<{ jobId: string }>;
 }
 
-export interface ClusterDayResult {
+export interface ClusterDayResult extends ClusteringRecord {
   date: RideDate;
-  input: string;
-  rows: number;
-  valid: number;
-  rejected: number;
-  clusters: number;
-  noise: number;
-  anomalies: number;
-  params: { eps: number; minSamples: number; source: 'default' | 'explicit' };
   outputs: { clustered: string; rejected: string };
   /** The job that takes the day on: load-D. */
   next: string;
@@ -124,10 +123,10 @@ export function clusterProcessor(deps: ClusterProcessorDeps) {
         deps.cluster,
         progress,
       );
-      const { counts, params } = summary.result;
+      const { params } = summary;
       await job.log(
-        `clustered ${summary.valid} rides (${summary.rejected} rejected): ${counts.clusters} clusters, ` +
-          `${counts.noise} noise, ${counts.anomalies} anomalies; eps ${params.eps}, min_samples ${params.minSamples} (${params.source})`,
+        `clustered ${summary.valid} rides (${summary.rejected} rejected): ${summary.clusters} clusters, ` +
+          `${summary.noise} noise, ${summary.anomalies} anomalies; eps ${params.eps}, min_samples ${params.minSamples} (${params.source})`,
       );
       if (!clustered) throw new Error(`${store.uri(keys.clustered(date))} was not written`);
       const record: ClusteringRecord = {
@@ -135,9 +134,10 @@ export function clusterProcessor(deps: ClusterProcessorDeps) {
         rows: summary.rows,
         valid: summary.valid,
         rejected: summary.rejected,
-        clusters: counts.clusters,
-        noise: counts.noise,
-        anomalies: counts.anomalies,
+        clusters: summary.clusters,
+        noise: summary.noise,
+        anomalies: summary.anomalies,
+        // The engine is how, not what: it stays out of the record.
         params: { eps: params.eps, minSamples: params.minSamples, source: params.source },
         clustered: { bytes: clustered.bytes, sha256: clustered.sha256 },
       };

@@ -1,4 +1,4 @@
-import { addDays, keys, type RideDate, rideDateRange } from '@etml/domain';
+import { addDays, keys, type RideDate, redisKeys, rideDateRange } from '@etml/domain';
 import { enqueueClusterDay, jobIds } from '@etml/queues';
 import { type Logger, tryLock } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
@@ -17,8 +17,6 @@ export interface CatchUpDeps {
   log: Logger;
 }
 
-const LOCK = 'etml:catch-up';
-
 /**
  * BullMQ's Job Schedulers do not catch up: after three days with no worker, one overdue run
  * fires and the other days are skipped. So on start and on every tick the scheduler enqueues,
@@ -29,7 +27,7 @@ const LOCK = 'etml:catch-up';
  */
 export async function catchUp(deps: CatchUpDeps, now = new Date()): Promise<RideDate[]> {
   if (deps.days === 0) return [];
-  const lock = await tryLock(deps.redis, LOCK, 60_000);
+  const lock = await tryLock(deps.redis, redisKeys.catchUpLock, 60_000);
   if (!lock) return [];
   try {
     const last = lastDueRideDate(deps.pattern, deps.tz, now);

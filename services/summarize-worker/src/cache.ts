@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { keys, NotFoundError } from '@etml/domain';
+import { keys, redisKeys } from '@etml/domain';
 import { tryLock } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import { LIKELY_CAUSES, type LikelyCause } from '@etml/summarization';
@@ -81,10 +81,10 @@ export class SummaryCache {
     const known = this.memo.get(key);
     if (known) return known;
     try {
-      const stored = Stored.safeParse(await this.store.getJson(keys.summaryCache(key)));
+      const stored = Stored.safeParse(await this.store.getJsonIfExists(keys.summaryCache(key)));
       return stored.success ? this.remember(key, stored.data) : undefined;
     } catch (error) {
-      if (error instanceof NotFoundError || error instanceof SyntaxError) return undefined;
+      if (error instanceof SyntaxError) return undefined;
       throw error;
     }
   }
@@ -94,8 +94,8 @@ export class SummaryCache {
     compute: () => Promise<CachedSummary>,
     signal?: AbortSignal,
   ): Promise<{ value: CachedSummary; hit: boolean }> {
-    const lock = `etml:summary-lock:${key}`;
-    const done = `etml:summary-done:${key}`;
+    const lock = redisKeys.summaryLock(key);
+    const done = redisKeys.summaryDone(key);
     const deadline = Date.now() + this.maxWaitMs;
     for (;;) {
       // A half-written object does not parse, so reading while another worker writes is safe.

@@ -1,10 +1,11 @@
 import {
   appendSummary,
+  ClusteringRecord,
   keys,
   NO_SUMMARY,
-  NotFoundError,
   type RideDate,
   readVerdict,
+  redisKeys,
   type Summary,
 } from '@etml/domain';
 import {
@@ -15,7 +16,7 @@ import {
   updateLatest,
   writeDayOutputs,
 } from '@etml/outputs';
-import { ClusteringRecord, JOBS, jobIds, LoadDayPayload } from '@etml/queues';
+import { JOBS, jobIds, LoadDayPayload } from '@etml/queues';
 import { type Logger, tryLock } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import type { PromptInput } from '@etml/summarization';
@@ -55,14 +56,11 @@ const CHILDREN_PER_ROUND_TRIP = 1_000;
 /** The day's clustering record; without one there is nothing to load yet. */
 async function readClustering(store: ObjectStore, date: RideDate): Promise<ClusteringRecord> {
   const key = keys.clustering(date);
-  try {
-    return ClusteringRecord.parse(await store.getJson(key));
-  } catch (error) {
-    if (error instanceof NotFoundError) {
-      throw new Error(`${store.uri(key)} does not exist: cluster-${date} has not finished`);
-    }
-    throw error;
+  const record = await store.getJsonIfExists(key);
+  if (record === undefined) {
+    throw new Error(`${store.uri(key)} does not exist: cluster-${date} has not finished`);
   }
+  return ClusteringRecord.parse(record);
 }
 
 /**
@@ -304,13 +302,13 @@ async function fanIn(
   // Counters for /metrics: the work done, so a rerun counts again.
   await deps.redis
     .multi()
-    .hincrby('etml:metrics', 'days_loaded', 1)
-    .hincrby('etml:metrics', 'rides', tally.rides)
-    .hincrby('etml:metrics', 'anomalies', tally.anomalies)
-    .hincrby('etml:metrics', 'llm_calls', tally.calls)
-    .hincrby('etml:metrics', 'cache_hits', tally.cacheHits)
-    .hincrby('etml:metrics', 'prompt_tokens', tally.promptTokens)
-    .hincrby('etml:metrics', 'completion_tokens', tally.completionTokens)
+    .hincrby(redisKeys.metrics, 'days_loaded', 1)
+    .hincrby(redisKeys.metrics, 'rides', tally.rides)
+    .hincrby(redisKeys.metrics, 'anomalies', tally.anomalies)
+    .hincrby(redisKeys.metrics, 'llm_calls', tally.calls)
+    .hincrby(redisKeys.metrics, 'cache_hits', tally.cacheHits)
+    .hincrby(redisKeys.metrics, 'prompt_tokens', tally.promptTokens)
+    .hincrby(redisKeys.metrics, 'completion_tokens', tally.completionTokens)
     .exec();
   await job.log(
     `loaded ${tally.rides} rides: ${tally.anomalies} anomalies; summaries ${JSON.stringify(tally.bySource)}; ` +
@@ -343,7 +341,7 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 async function pointLatest(deps: LoadDeps, manifest: DayManifest): Promise<boolean> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const lock = await tryLock(deps.redis, 'etml:lock:latest', 30_000);
+    const lock = await tryLock(deps.redis, redisKeys.latestLock, 30_000);
     if (lock) {
       try {
         return await updateLatest(deps.store, manifest);

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RideDate } from '@etml/domain';
+import { type RideDate, redisKeys } from '@etml/domain';
 import { SummarizeRidePayload } from '@etml/queues';
 import type { Logger } from '@etml/runtime';
 import {
@@ -68,7 +68,6 @@ const SHORT_WAIT_MS = 5_000;
 /** queue.rateLimit takes whole milliseconds, at least one. */
 const wholeMs = (ms: number) => Math.max(1, Math.ceil(ms));
 
-const QUOTA_KEY = 'etml:llm-quota-exhausted';
 /** The wait when a 429 names none. */
 const DEFAULT_RETRY_AFTER_MS = 20_000;
 /** How long one insufficient_quota answer stops every worker from calling. */
@@ -105,7 +104,7 @@ export function summarizeProcessor(deps: SummarizeDeps) {
         // Checked once this job holds an LLM slot: jobs queued for a slot when the quota ran
         // out must not call either.
         if (summarizer.source === 'llm') {
-          const since = await deps.redis.get(QUOTA_KEY);
+          const since = await deps.redis.get(redisKeys.llmQuotaExhausted);
           if (since) throw new UnrecoverableError(`LLM quota exhausted: ${since}`);
         }
         return summarizer.summarize(input, signal).catch(async error => {
@@ -117,7 +116,7 @@ export function summarizeProcessor(deps: SummarizeDeps) {
           if (failure.kind === 'quota') {
             // Recorded before this slot is released, so the next job in line sees it.
             const note = `${failure.message} (seen ${new Date().toISOString()} by job ${job.id})`;
-            await deps.redis.set(QUOTA_KEY, note, 'PX', QUOTA_PAUSE_MS, 'NX');
+            await deps.redis.set(redisKeys.llmQuotaExhausted, note, 'PX', QUOTA_PAUSE_MS, 'NX');
           }
           throw new LlmCallFailed(failure, error);
         });
@@ -192,7 +191,7 @@ export function summarizeProcessor(deps: SummarizeDeps) {
         case 'quota': {
           const pauseMs = QUOTA_PAUSE_MS;
           const note = `${failure.message} (seen ${new Date().toISOString()} by job ${job.id})`;
-          await deps.redis.set(QUOTA_KEY, note, 'PX', pauseMs, 'NX');
+          await deps.redis.set(redisKeys.llmQuotaExhausted, note, 'PX', pauseMs, 'NX');
           log.error('LLM quota exhausted: no calls for a while', {
             pauseMs,
             error: failure.message,

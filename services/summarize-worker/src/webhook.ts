@@ -1,4 +1,4 @@
-import { keys } from '@etml/domain';
+import { keys, redisKeys } from '@etml/domain';
 import type { DayManifest } from '@etml/outputs';
 import type { Logger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
@@ -59,7 +59,7 @@ export async function announceDay(
   const note = async (line: string) => {
     await deps.jobLog?.(line);
   };
-  const mark = `etml:webhook:${manifest.date}`;
+  const mark = redisKeys.webhookPosted(manifest.date);
   const outputs = Object.values(manifest.files)
     .map(file => file.sha256)
     .join(',');

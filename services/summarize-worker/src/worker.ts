@@ -1,3 +1,4 @@
+import { redisKeys } from '@etml/domain';
 import { createWorker, QUEUES, workerConnection } from '@etml/queues';
 import type { CodeVersion, Logger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
@@ -51,7 +52,7 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
   );
   const llmSlots = new Semaphore(options.llmConcurrency);
   const limiter = new RequestLimiter(connection, {
-    key: 'etml:llm-requests',
+    key: redisKeys.llmRequests,
     max: options.maxRequestsPerMinute,
     windowMs: options.limiterWindowMs ?? 60_000,
     leaseMs: (options.callTimeoutMs ?? 60_000) + 5_000,

@@ -80,10 +80,10 @@ export const clusterCommand: Command = async args => {
     { eps, minSamples, engine },
   ).catch(inFile('cluster', input));
 
-  const { counts, params } = summary.result;
+  const { params } = summary;
   process.stderr.write(
-    `clustered ${summary.valid} rides from ${input} (${format}): ${plural(counts.clusters, 'cluster')}, ` +
-      `${counts.noise} noise, ${counts.anomalies} anomalies; eps ${params.eps.toPrecision(4)}, ` +
+    `clustered ${summary.valid} rides from ${input} (${format}): ${plural(summary.clusters, 'cluster')}, ` +
+      `${summary.noise} noise, ${summary.anomalies} anomalies; eps ${params.eps.toPrecision(4)}, ` +
       `min_samples ${params.minSamples} (${params.source}), engine ${params.engine} -> ` +
       `${output === '-' ? 'standard output' : output}\n`,
   );

@@ -1,4 +1,4 @@
-import { keys, NotFoundError, type RideDate } from '@etml/domain';
+import { keys, type RideDate } from '@etml/domain';
 import { jobIds } from '@etml/queues';
 import { connectStore } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
@@ -24,13 +24,10 @@ async function describeJob(job: Job | undefined, id: string): Promise<string[]> 
 }
 
 async function manifestLine(store: ObjectStore, date: RideDate): Promise<string> {
-  try {
-    const manifest = await store.getJson<{ created_at: string }>(keys.manifest(date));
-    return `${store.uri(keys.manifest(date))} (complete, written ${manifest.created_at})`;
-  } catch (error) {
-    if (error instanceof NotFoundError) return 'no manifest: the day is not complete';
-    throw error;
-  }
+  const manifest = await store.getJsonIfExists<{ created_at: string }>(keys.manifest(date));
+  return manifest
+    ? `${store.uri(keys.manifest(date))} (complete, written ${manifest.created_at})`
+    : 'no manifest: the day is not complete';
 }
 
 /** etml status: where a day stands, step by step, with failures and outputs. */
