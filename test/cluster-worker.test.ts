@@ -1,10 +1,16 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ClusterDayResult, clusterProcessor, createClusterWorker } from '@etml/cluster-worker';
+import { clusterProcessor, createClusterWorker } from '@etml/cluster-worker';
 import { keys, parseRideDate } from '@etml/domain';
 import { packt } from '@etml/fixtures';
-import { enqueueClusterDay, JOBS, producerConnection, QUEUES } from '@etml/queues';
+import {
+  type ClusterDayResult,
+  enqueueClusterDay,
+  JOBS,
+  producerConnection,
+  QUEUES,
+} from '@etml/queues';
 import { createLogger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import { type RedisTarget, test } from '@etml/testing';

@@ -1,6 +1,12 @@
 import { createClusterWorker } from '@etml/cluster-worker';
 import { keys, type RideDate } from '@etml/domain';
-import { enqueueClusterDay, jobIds, producerConnection, QUEUES } from '@etml/queues';
+import {
+  enqueueClusterDay,
+  jobIds,
+  type LoadDayResult,
+  producerConnection,
+  QUEUES,
+} from '@etml/queues';
 import { createLogger } from '@etml/runtime';
 import { simulateRides } from '@etml/simulate';
 import type { ObjectStore } from '@etml/storage';
@@ -10,11 +16,7 @@ import {
   OpenAISummarizer,
   type Summarizer,
 } from '@etml/summarization';
-import {
-  createSummarizeWorker,
-  type LoadDayResult,
-  type SummarizeWorkerOptions,
-} from '@etml/summarize-worker';
+import { createSummarizeWorker, type SummarizeWorkerOptions } from '@etml/summarize-worker';
 import type { RedisTarget } from '@etml/testing';
 import { Queue } from 'bullmq';
 import { onTestFinished } from 'vitest';

@@ -1,6 +1,6 @@
 import { keys, parseRideDate } from '@etml/domain';
+import type { DayManifest } from '@etml/outputs';
 import { jobIds } from '@etml/queues';
-import type { DayManifest } from '@etml/summarize-worker';
 import { startFakeLlm, test } from '@etml/testing';
 import { describe, expect, onTestFinished } from 'vitest';
 import { runEtml, s3Env, storeOf } from './helpers.ts';

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { keys, parseRideDate } from '@etml/domain';
+import type { DayManifest } from '@etml/outputs';
 import { jobIds } from '@etml/queues';
-import type { DayManifest } from '@etml/summarize-worker';
 import { test } from '@etml/testing';
 import { describe, expect, onTestFinished } from 'vitest';
 import { storeOf } from './helpers.ts';

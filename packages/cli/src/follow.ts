@@ -1,6 +1,6 @@
 import type { RideDate } from '@etml/domain';
+import type { LoadDayResult } from '@etml/queues';
 import { enqueueClusterDay, jobIds, producerConnection, QUEUES } from '@etml/queues';
-import type { LoadDayResult } from '@etml/summarize-worker';
 import { Queue } from 'bullmq';
 
 export interface DayQueues {

@@ -1,6 +1,9 @@
-import { isRideDate, type RideDate } from '@etml/domain';
+import { type ClusteringRecord, isRideDate, type RideDate } from '@etml/domain';
+import type { DayManifest } from '@etml/outputs';
+import type { LikelyCause } from '@etml/summarization';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
+import type { Enqueued } from './enqueue.ts';
 import { jobIds } from './ids.ts';
 
 /** Queue names; job ids are unique per queue. */
@@ -29,6 +32,14 @@ export const ClusterDayPayload: z.ZodType<ClusterDayPayload, { date: string }> =
   date: rideDate,
 });
 
+/** What cluster-D returns: its clustering record, where the rides went, and the next job. */
+export interface ClusterDayResult extends ClusteringRecord {
+  date: RideDate;
+  outputs: { clustered: string; rejected: string };
+  /** The job that takes the day on: load-D. */
+  next: string;
+}
+
 export const LoadDayPayload = z.object({
   date: rideDate,
   /** Persisted before the job waits, so its second run goes straight to the fan-in. */
@@ -46,7 +57,61 @@ export const SummarizeRidePayload = z.object({
 });
 export type SummarizeRidePayload = z.output<typeof SummarizeRidePayload>;
 
+/** What load-D returns once the day is complete. */
+export interface LoadDayResult {
+  date: RideDate;
+  outputs: Record<string, string>;
+  counts: DayManifest['counts'];
+  llm: DayManifest['llm'];
+}
+
+/** What one summarize job hands to its parent, load-D. */
+export interface SummarizeResult {
+  summary: string;
+  likely_cause: LikelyCause;
+  source: 'llm' | 'extractive';
+  /** True when the summary came from the cache (or from another job computing it just now). */
+  cached: boolean;
+  /** The cache key, cache/summaries/<key>.json. */
+  key: string;
+  /** Tokens this job paid for: zero when cached. */
+  tokens: { prompt: number; completion: number };
+}
+
+/** The daily Job Scheduler's tick carries nothing: its ride date comes from its fire time. */
+export const TickPayload = z.object({});
+export type TickPayload = z.output<typeof TickPayload>;
+
+/** What a tick did: the day it enqueued and the missed days it caught up. */
+export interface TickResult {
+  /** The scheduled fire time (ms). */
+  fired: number;
+  date: string;
+  cluster: Enqueued;
+  caughtUp: string[];
+}
+
 const DAY = 24 * 3600;
+
+/**
+ * One job of the catalog. `result` is never set: it carries the type the job's processor
+ * returns, so a worker, the CLI and a parent reading its children's values agree on it.
+ */
+export interface JobSpec<Payload = unknown, Result = unknown> {
+  name: string;
+  queue: QueueName;
+  payload: z.ZodType<Payload>;
+  /** The deterministic id, for jobs the pipeline adds itself. */
+  jobId?(data: Payload): string;
+  options: JobsOptions;
+  readonly result?: Result;
+}
+
+/** The payload a job's processor sees: its schema's output, defaults filled in. */
+export type PayloadOf<S> = S extends { payload: z.ZodType<infer P> } ? P : never;
+export type ResultOf<S> = S extends { result?: infer R } ? Exclude<R, undefined> : never;
+
+const resultIs = <Result>() => undefined as Result | undefined;
 
 /**
  * The jobs of the pipeline: name, queue, payload, deterministic id and default options. Ids are
@@ -58,6 +123,7 @@ export const JOBS = {
     name: 'cluster-day',
     queue: QUEUES.cluster,
     payload: ClusterDayPayload,
+    result: resultIs<ClusterDayResult>(),
     jobId: (data: ClusterDayPayload) => jobIds.clusterDay(data.date),
     options: {
       attempts: 4,
@@ -70,6 +136,7 @@ export const JOBS = {
     name: 'load-day',
     queue: QUEUES.load,
     payload: LoadDayPayload,
+    result: resultIs<LoadDayResult>(),
     jobId: (data: { date: RideDate }) => jobIds.loadDay(data.date),
     options: {
       attempts: 4,
@@ -82,6 +149,7 @@ export const JOBS = {
     name: 'summarize-ride',
     queue: QUEUES.summarize,
     payload: SummarizeRidePayload,
+    result: resultIs<SummarizeResult>(),
     jobId: (data: { date: RideDate; rideId: string | number }) =>
       jobIds.summarizeRide(data.date, data.rideId),
     options: {
@@ -96,4 +164,15 @@ export const JOBS = {
       removeOnFail: { age: 7 * DAY },
     } satisfies JobsOptions,
   },
-} as const;
+  /** Added by the daily Job Scheduler, which picks its ids (repeat:<scheduler>:<millis>). */
+  tick: {
+    name: 'tick',
+    queue: QUEUES.scheduler,
+    payload: TickPayload,
+    result: resultIs<TickResult>(),
+    options: {
+      removeOnComplete: { count: 200 },
+      removeOnFail: { count: 200 },
+    } satisfies JobsOptions,
+  },
+} as const satisfies Record<string, JobSpec>;

@@ -1,12 +1,26 @@
 export {
   ClusterDayPayload,
+  type ClusterDayResult,
   JOBS,
+  type JobSpec,
   LoadDayPayload,
+  type LoadDayResult,
+  type PayloadOf,
   QUEUES,
   type QueueName,
+  type ResultOf,
+  type SummarizeResult,
   SummarizeRidePayload,
+  TickPayload,
+  type TickResult,
 } from './catalog.ts';
 export { producerConnection, workerConnection } from './connection.ts';
 export { type Enqueued, enqueueClusterDay, enqueueLoadDay } from './enqueue.ts';
 export { jobIds, rideIdPart } from './ids.ts';
-export { type CreateWorkerOptions, createWorker } from './worker.ts';
+export {
+  type CreateWorkerOptions,
+  checkProcessors,
+  createWorker,
+  type JobProcessor,
+  processorFor,
+} from './processor.ts';

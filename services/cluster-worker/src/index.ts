@@ -1,4 +1,4 @@
 export { type ClusterWorkerEnv, loadEnv } from './env.ts';
 export { start } from './main.ts';
-export { type ClusterDayResult, type ClusterProcessorDeps, clusterProcessor } from './processor.ts';
+export { type ClusterProcessorDeps, clusterProcessor } from './processor.ts';
 export { type ClusterWorkerOptions, createClusterWorker } from './worker.ts';

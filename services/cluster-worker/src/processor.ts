@@ -7,10 +7,10 @@ import {
   type RawFormat,
   type RideDate,
 } from '@etml/domain';
-import { ClusterDayPayload } from '@etml/queues';
+import { type ClusterDayResult, JOBS, processorFor } from '@etml/queues';
 import type { Logger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
-import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, UnrecoverableError } from 'bullmq';
 
 export interface ClusterProcessorDeps {
   store: ObjectStore;
@@ -20,13 +20,6 @@ export interface ClusterProcessorDeps {
   log: Logger;
   /** Passes the clustered day on to the next step (load-D); returns that step's job id. */
   handOff: (date: RideDate) => Promise<{ jobId: string }>;
-}
-
-export interface ClusterDayResult extends ClusteringRecord {
-  date: RideDate;
-  outputs: { clustered: string; rejected: string };
-  /** The job that takes the day on: load-D. */
-  next: string;
 }
 
 const FIRST_RECHECK_MS = 60_000;
@@ -58,14 +51,8 @@ async function findRawInput(
  * run is repaired by running it again.
  */
 export function clusterProcessor(deps: ClusterProcessorDeps) {
-  return async (job: Job<unknown, ClusterDayResult>, token?: string): Promise<ClusterDayResult> => {
-    const parsed = ClusterDayPayload.safeParse(job.data);
-    if (!parsed.success) {
-      throw new UnrecoverableError(
-        `bad payload ${JSON.stringify(job.data)}: ${parsed.error.message}`,
-      );
-    }
-    const { date } = parsed.data;
+  return processorFor(JOBS.clusterDay, async (job, token): Promise<ClusterDayResult> => {
+    const { date } = job.data;
     const { store } = deps;
 
     const raw = await findRawInput(store, date);
@@ -159,5 +146,5 @@ export function clusterProcessor(deps: ClusterProcessorDeps) {
       if (error instanceof InputError) throw new UnrecoverableError(error.message);
       throw error;
     }
-  };
+  });
 }

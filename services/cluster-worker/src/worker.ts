@@ -1,7 +1,7 @@
 import { createWorker, enqueueLoadDay, QUEUES, workerConnection } from '@etml/queues';
 import type { Logger } from '@etml/runtime';
 import { Queue, type WorkerOptions } from 'bullmq';
-import { type ClusterDayResult, type ClusterProcessorDeps, clusterProcessor } from './processor.ts';
+import { type ClusterProcessorDeps, clusterProcessor } from './processor.ts';
 
 export interface ClusterWorkerOptions extends Omit<ClusterProcessorDeps, 'handOff'> {
   redisUrl: string;
@@ -22,12 +22,9 @@ export function createClusterWorker(options: ClusterWorkerOptions) {
   loadQueue.on('error', error =>
     options.log.error('queue error', { queue: QUEUES.load, error: error.message }),
   );
-  const worker = createWorker<unknown, ClusterDayResult>(
+  const worker = createWorker(
     QUEUES.cluster,
-    clusterProcessor({
-      ...options,
-      handOff: date => enqueueLoadDay(loadQueue, date),
-    }),
+    [clusterProcessor({ ...options, handOff: date => enqueueLoadDay(loadQueue, date) })],
     {
       connection,
       log: options.log,

@@ -7,4 +7,4 @@ export {
   lastDueRideDate,
   rideDateForFire,
 } from './schedule.ts';
-export { createScheduler, ensureSchedule, SCHEDULER_ID, type TickResult } from './scheduler.ts';
+export { createScheduler, ensureSchedule, SCHEDULER_ID } from './scheduler.ts';

@@ -1,11 +1,11 @@
 import { addDays, rideDateInZone } from '@etml/domain';
-import { producerConnection, QUEUES } from '@etml/queues';
+import { producerConnection, QUEUES, type TickResult } from '@etml/queues';
 import { createLogger } from '@etml/runtime';
 import { createObjectStore } from '@etml/storage';
 import { test } from '@etml/testing';
 import { Queue } from 'bullmq';
 import { describe, expect, onTestFinished } from 'vitest';
-import { createScheduler, ensureSchedule, type TickResult } from './scheduler.ts';
+import { createScheduler, ensureSchedule } from './scheduler.ts';
 
 describe('the scheduler on a real Redis', () => {
   test('upserts the Job Scheduler only when it changed', async ({ redis }) => {

@@ -1,4 +1,12 @@
-import { createWorker, enqueueClusterDay, QUEUES, workerConnection } from '@etml/queues';
+import {
+  createWorker,
+  enqueueClusterDay,
+  JOBS,
+  processorFor,
+  QUEUES,
+  type TickResult,
+  workerConnection,
+} from '@etml/queues';
 import type { Logger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import { type Job, Queue, UnrecoverableError } from 'bullmq';
@@ -16,14 +24,6 @@ export interface SchedulerOptions {
   log: Logger;
 }
 
-export interface TickResult {
-  /** The scheduled fire time (ms). */
-  fired: number;
-  date: string;
-  cluster: { jobId: string; added: boolean; state: string };
-  caughtUp: string[];
-}
-
 /**
  * Upserts the daily Job Scheduler only when the stored one differs: an upsert deletes a run
  * that is due but not yet taken, so blind upserts on every restart could drop a day.
@@ -34,11 +34,7 @@ export async function ensureSchedule(queue: Queue, pattern: string, tz: string):
   await queue.upsertJobScheduler(
     SCHEDULER_ID,
     { pattern, tz },
-    {
-      name: 'tick',
-      data: {},
-      opts: { removeOnComplete: { count: 200 }, removeOnFail: { count: 200 } },
-    },
+    { name: JOBS.tick.name, data: {}, opts: JOBS.tick.options },
   );
   return true;
 }
@@ -82,18 +78,20 @@ export async function createScheduler(options: SchedulerOptions) {
     tz: options.tz,
   });
   const caughtUp = await catchUp(catchUpDeps);
-  const worker = createWorker<unknown, TickResult>(
+  const worker = createWorker(
     QUEUES.scheduler,
-    async job => {
-      const fired = firedAt(job);
-      const date = rideDateForFire(fired, options.tz);
-      const cluster = await enqueueClusterDay(clusterQueue, date);
-      await job.log(
-        `ride date ${date}: ${cluster.jobId} ${cluster.added ? 'enqueued' : cluster.state}`,
-      );
-      const missed = await catchUp(catchUpDeps);
-      return { fired, date, cluster, caughtUp: missed };
-    },
+    [
+      processorFor(JOBS.tick, async (job): Promise<TickResult> => {
+        const fired = firedAt(job);
+        const date = rideDateForFire(fired, options.tz);
+        const cluster = await enqueueClusterDay(clusterQueue, date);
+        await job.log(
+          `ride date ${date}: ${cluster.jobId} ${cluster.added ? 'enqueued' : cluster.state}`,
+        );
+        const missed = await catchUp(catchUpDeps);
+        return { fired, date, cluster, caughtUp: missed };
+      }),
+    ],
     { connection, log, concurrency: 1, maxStartedAttempts: 20 },
   );
   return {

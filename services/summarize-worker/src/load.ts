@@ -16,15 +16,14 @@ import {
   updateLatest,
   writeDayOutputs,
 } from '@etml/outputs';
-import { JOBS, jobIds, LoadDayPayload } from '@etml/queues';
+import { JOBS, jobIds, type LoadDayResult, processorFor, type SummarizeResult } from '@etml/queues';
 import { type Logger, tryLock } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import type { PromptInput } from '@etml/summarization';
 import { estimateCostUsd, PROMPT_VERSION } from '@etml/summarization';
-import { Job, type Queue, UnrecoverableError, WaitingChildrenError } from 'bullmq';
+import { Job, type Queue, WaitingChildrenError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { promptId, promptInputOf, writeDayPrompts } from './prompts.ts';
-import type { SummarizeResult } from './summarize.ts';
 import { announceDay, type WebhookOptions } from './webhook.ts';
 
 export interface LoadDeps {
@@ -41,13 +40,6 @@ export interface LoadDeps {
   retry?: { attempts: number; backoffMs: number } | undefined;
   /** Posted to when a day completes; a failure to post never fails the day. */
   webhook?: WebhookOptions | undefined;
-}
-
-export interface LoadDayResult {
-  date: RideDate;
-  outputs: Record<string, string>;
-  counts: DayManifest['counts'];
-  llm: DayManifest['llm'];
 }
 
 /** Children added per round trip. */
@@ -360,14 +352,8 @@ async function pointLatest(deps: LoadDeps, manifest: DayManifest): Promise<boole
  * before anything is written, so the outputs always match one clustering.
  */
 export function loadProcessor(deps: LoadDeps) {
-  return async (job: Job<unknown, LoadDayResult>, token?: string): Promise<LoadDayResult> => {
-    const parsed = LoadDayPayload.safeParse(job.data);
-    if (!parsed.success) {
-      throw new UnrecoverableError(
-        `bad payload ${JSON.stringify(job.data)}: ${parsed.error.message}`,
-      );
-    }
-    const payload = parsed.data;
+  return processorFor(JOBS.loadDay, async (job, token): Promise<LoadDayResult> => {
+    const payload = job.data;
     const { date } = payload;
     const clustering = await readClustering(deps.store, date);
     if (payload.step === 'fan-out' || payload.clustered !== clustering.clustered.sha256) {
@@ -383,5 +369,5 @@ export function loadProcessor(deps: LoadDeps) {
     }
     if (await job.moveToWaitingChildren(token as string)) throw new WaitingChildrenError();
     return fanIn(job, date, clustering, deps);
-  };
+  });
 }

@@ -1,33 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RideDate, redisKeys } from '@etml/domain';
-import { SummarizeRidePayload } from '@etml/queues';
+import { JOBS, processorFor, type SummarizeResult } from '@etml/queues';
 import type { Logger } from '@etml/runtime';
 import {
   buildPrompt,
   cacheKey,
   classifyLlmError,
-  type LikelyCause,
   type LlmFailure,
   PROMPT_VERSION,
   type Summarizer,
 } from '@etml/summarization';
-import { type Job, type Queue, RateLimitError, UnrecoverableError, WaitingError } from 'bullmq';
+import { type Queue, RateLimitError, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CachedSummary, SummaryCache } from './cache.ts';
 import type { DayPrompts } from './prompts.ts';
-
-/** What one summarize job hands to its parent. */
-export interface SummarizeResult {
-  summary: string;
-  likely_cause: LikelyCause;
-  source: 'llm' | 'extractive';
-  /** True when the summary came from the cache (or from another job computing it just now). */
-  cached: boolean;
-  /** The cache key, cache/summaries/<key>.json. */
-  key: string;
-  /** Tokens this job paid for: zero when cached. */
-  tokens: { prompt: number; completion: number };
-}
 
 export interface SummarizeDeps {
   summarizer: Summarizer;
@@ -84,18 +70,8 @@ const QUOTA_PAUSE_MS = 10 * 60_000;
  */
 export function summarizeProcessor(deps: SummarizeDeps) {
   const { summarizer, log } = deps;
-  return async (
-    job: Job<unknown, SummarizeResult>,
-    token?: string,
-    signal?: AbortSignal,
-  ): Promise<SummarizeResult> => {
-    const parsed = SummarizeRidePayload.safeParse(job.data);
-    if (!parsed.success) {
-      throw new UnrecoverableError(
-        `bad payload ${JSON.stringify(job.data)}: ${parsed.error.message}`,
-      );
-    }
-    const { date, prompt: promptId } = parsed.data;
+  return processorFor(JOBS.summarizeRide, async (job, token, signal): Promise<SummarizeResult> => {
+    const { date, prompt: promptId } = job.data;
     const input = await deps.prompts.get(date as RideDate, promptId);
     const key = cacheKey(summarizer.model, buildPrompt(input));
 
@@ -204,5 +180,5 @@ export function summarizeProcessor(deps: SummarizeDeps) {
           throw new Error(`LLM call failed (will retry): ${failure.message}`, { cause: error });
       }
     }
-  };
+  });
 }

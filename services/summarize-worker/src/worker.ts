@@ -6,10 +6,10 @@ import type { Summarizer } from '@etml/summarization';
 import { Queue, type WorkerOptions } from 'bullmq';
 import { SummaryCache } from './cache.ts';
 import { RequestLimiter } from './limiter.ts';
-import { type LoadDayResult, loadProcessor } from './load.ts';
+import { loadProcessor } from './load.ts';
 import { DayPrompts } from './prompts.ts';
 import { Semaphore } from './semaphore.ts';
-import { type SummarizeResult, summarizeProcessor } from './summarize.ts';
+import { summarizeProcessor } from './summarize.ts';
 import type { WebhookOptions } from './webhook.ts';
 
 export interface SummarizeWorkerOptions {
@@ -57,23 +57,25 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
     windowMs: options.limiterWindowMs ?? 60_000,
     leaseMs: (options.callTimeoutMs ?? 60_000) + 5_000,
   });
-  const summarize = createWorker<unknown, SummarizeResult>(
+  const summarize = createWorker(
     QUEUES.summarize,
-    summarizeProcessor({
-      summarizer: options.summarizer,
-      // A killed holder's prompt is taken over as soon as its jobs are: after one job lock.
-      cache: new SummaryCache(options.store, connection, {
-        lockTtlMs: options.worker?.lockDuration ?? 30_000,
+    [
+      summarizeProcessor({
+        summarizer: options.summarizer,
+        // A killed holder's prompt is taken over as soon as its jobs are: after one job lock.
+        cache: new SummaryCache(options.store, connection, {
+          lockTtlMs: options.worker?.lockDuration ?? 30_000,
+        }),
+        prompts: new DayPrompts(options.store),
+        limiter: {
+          run: call => llmSlots.run(() => limiter.run(call)),
+          pause: ms => limiter.pause(ms),
+        },
+        queue: summarizeQueue,
+        redis: connection,
+        log,
       }),
-      prompts: new DayPrompts(options.store),
-      limiter: {
-        run: call => llmSlots.run(() => limiter.run(call)),
-        pause: ms => limiter.pause(ms),
-      },
-      queue: summarizeQueue,
-      redis: connection,
-      log,
-    }),
+    ],
     {
       connection,
       log,
@@ -84,18 +86,20 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
       ...options.worker,
     },
   );
-  const load = createWorker<unknown, LoadDayResult>(
+  const load = createWorker(
     QUEUES.load,
-    loadProcessor({
-      store: options.store,
-      summarizeQueue,
-      redis: connection,
-      model: options.summarizer.model,
-      codeVersion: options.codeVersion,
-      retry: options.retry,
-      webhook: options.webhook,
-      log,
-    }),
+    [
+      loadProcessor({
+        store: options.store,
+        summarizeQueue,
+        redis: connection,
+        model: options.summarizer.model,
+        codeVersion: options.codeVersion,
+        retry: options.retry,
+        webhook: options.webhook,
+        log,
+      }),
+    ],
     { connection, log, concurrency: 2, maxStartedAttempts: 1_000, ...options.worker },
   );
   return {

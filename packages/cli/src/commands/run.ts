@@ -1,7 +1,7 @@
 import { InputError, keys, type RideDate, rideDateInZone } from '@etml/domain';
+import type { LoadDayResult } from '@etml/queues';
 import { connectRedis, connectStore } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
-import type { LoadDayResult } from '@etml/summarize-worker';
 import cliProgress from 'cli-progress';
 import { dateFlag, intFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';

@@ -1,0 +1,83 @@
+import { test } from '@etml/testing';
+import { type Job, Queue, QueueEvents } from 'bullmq';
+import { describe, expect, onTestFinished } from 'vitest';
+import { JOBS, QUEUES } from './catalog.ts';
+import { producerConnection, workerConnection } from './connection.ts';
+import { checkProcessors, createWorker, processorFor } from './processor.ts';
+
+const quiet = { info() {}, warn() {}, error() {} };
+
+describe('the catalog drives the workers', () => {
+  test('a processor gets its payload parsed, defaults filled in; a bad payload fails for good', async ({
+    redis,
+  }) => {
+    const connection = await producerConnection(redis.url);
+    const queue = new Queue(QUEUES.load, { connection });
+    const events = new QueueEvents(QUEUES.load, { connection: workerConnection(redis.url) });
+    const seen: unknown[] = [];
+    const worker = createWorker(
+      QUEUES.load,
+      [
+        processorFor(JOBS.loadDay, async job => {
+          seen.push(job.data);
+          return { date: job.data.date, outputs: {}, counts: {} as never, llm: {} as never };
+        }),
+      ],
+      { connection: workerConnection(redis.url), log: quiet },
+    );
+    onTestFinished(async () => {
+      await worker.close();
+      await events.close();
+      await queue.close();
+      connection.disconnect();
+    });
+    await events.waitUntilReady();
+    const good = await queue.add(JOBS.loadDay.name, { date: '2025-07-30' });
+    expect(await good.waitUntilFinished(events, 10_000)).toMatchObject({ date: '2025-07-30' });
+    expect(seen).toEqual([{ date: '2025-07-30', step: 'fan-out' }]);
+
+    const bad = await queue.add(JOBS.loadDay.name, { date: '2025-02-30' }, { attempts: 3 });
+    await expect(bad.waitUntilFinished(events, 10_000)).rejects.toThrow(
+      'bad payload {"date":"2025-02-30"}',
+    );
+    const failed = (await queue.getJob(bad.id as string)) as Job;
+    expect(failed.attemptsMade).toBe(1);
+
+    const stranger = await queue.add('not-in-the-catalog', { date: '2025-07-30' });
+    await expect(stranger.waitUntilFinished(events, 10_000)).rejects.toThrow(
+      'no processor for job "not-in-the-catalog" on queue "load"',
+    );
+    expect(seen).toHaveLength(1);
+  });
+
+  test('refuses at start-up a queue whose catalog jobs do not have exactly one processor each', () => {
+    const load = processorFor(JOBS.loadDay, async () => ({}) as never);
+    const cluster = processorFor(JOBS.clusterDay, async () => ({}) as never);
+    expect(() => checkProcessors(QUEUES.load, [load])).not.toThrow();
+    expect(() => checkProcessors(QUEUES.load, [])).toThrow(
+      'queue "load": job "load-day" has 0 processors',
+    );
+    expect(() => checkProcessors(QUEUES.load, [load, load])).toThrow(
+      'job "load-day" has 2 processors',
+    );
+    expect(() => checkProcessors(QUEUES.load, [load, cluster])).toThrow(
+      'job "cluster-day" is not a catalog job of queue "load"',
+    );
+    expect(() =>
+      createWorker(QUEUES.cluster, [load], {
+        connection: undefined as never,
+        log: quiet,
+        autorun: false,
+      }),
+    ).toThrow('queue "cluster"');
+  });
+
+  test('every queue of the catalog has its jobs, and every job a queue', () => {
+    for (const spec of Object.values(JOBS)) {
+      expect(Object.values(QUEUES)).toContain(spec.queue);
+    }
+    for (const queue of Object.values(QUEUES)) {
+      expect(Object.values(JOBS).some(spec => spec.queue === queue)).toBe(true);
+    }
+  });
+});

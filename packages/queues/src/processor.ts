@@ -1,0 +1,101 @@
+import type { Logger } from '@etml/domain';
+import { type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { JOBS, type JobSpec, type PayloadOf, type QueueName, type ResultOf } from './catalog.ts';
+
+/** A job's processor, with the catalog entry it serves. */
+export interface JobProcessor<S extends JobSpec = JobSpec> {
+  (job: Job, token?: string, signal?: AbortSignal): Promise<ResultOf<S>>;
+  readonly spec: S;
+}
+
+/**
+ * The processor of one catalog job: the payload is parsed with the job's schema before `handler`
+ * runs (defaults filled in), and a payload that does not parse fails the job for good, since no
+ * retry can fix it.
+ */
+export function processorFor<S extends JobSpec>(
+  spec: S,
+  handler: (
+    job: Job<PayloadOf<S>, ResultOf<S>>,
+    token?: string,
+    signal?: AbortSignal,
+  ) => Promise<ResultOf<S>>,
+): JobProcessor<S> {
+  const process = async (job: Job, token?: string, signal?: AbortSignal) => {
+    const parsed = spec.payload.safeParse(job.data);
+    if (!parsed.success) {
+      throw new UnrecoverableError(
+        `bad payload ${JSON.stringify(job.data)}: ${parsed.error.message}`,
+      );
+    }
+    job.data = parsed.data;
+    return handler(job as Job<PayloadOf<S>, ResultOf<S>>, token, signal);
+  };
+  return Object.assign(process, { spec });
+}
+
+/**
+ * Every job the catalog puts on `queue` must have exactly one processor here, and every
+ * processor must serve a catalog job of this queue: checked before the worker takes a job, so a
+ * job added to the catalog without a processor fails at start-up, not on its first run.
+ */
+export function checkProcessors(queue: QueueName, processors: readonly JobProcessor[]): void {
+  const expected = Object.values(JOBS as Record<string, JobSpec>).filter(j => j.queue === queue);
+  const problems: string[] = [];
+  for (const spec of expected) {
+    const count = processors.filter(p => p.spec.name === spec.name).length;
+    if (count !== 1) problems.push(`job "${spec.name}" has ${count} processors`);
+  }
+  for (const { spec } of processors) {
+    if (!expected.includes(spec)) {
+      problems.push(`job "${spec.name}" is not a catalog job of queue "${queue}"`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(`queue "${queue}": ${problems.join('; ')}`);
+  }
+}
+
+export interface CreateWorkerOptions extends Omit<WorkerOptions, 'connection'> {
+  connection: Redis;
+  log: Logger;
+}
+
+/**
+ * A BullMQ Worker for one queue of the catalog, dispatching each job by name to its processor,
+ * with the listeners every service needs: Redis errors are logged instead of crashing the
+ * process, and each job's end is logged with its id and reason.
+ */
+export function createWorker(
+  queue: QueueName,
+  processors: readonly JobProcessor[],
+  options: CreateWorkerOptions,
+): Worker {
+  checkProcessors(queue, processors);
+  const byName = new Map(processors.map(p => [p.spec.name, p]));
+  const { log, ...rest } = options;
+  const worker = new Worker(
+    queue,
+    async (job: Job, token?: string, signal?: AbortSignal) => {
+      const process = byName.get(job.name);
+      if (!process) {
+        throw new UnrecoverableError(`no processor for job "${job.name}" on queue "${queue}"`);
+      }
+      return process(job, token, signal);
+    },
+    rest,
+  );
+  worker.on('error', error => log.error('worker error', { queue, error: error.message }));
+  worker.on('failed', (job: Job | undefined, error: Error) => {
+    // An attempt that will be retried is a warning; the last one, or an unrecoverable one, an error.
+    const final =
+      error.name === 'UnrecoverableError' || (job?.attemptsMade ?? 0) >= (job?.opts.attempts ?? 1);
+    const fields = { queue, job: job?.id, attempt: job?.attemptsMade, error: error.message };
+    if (final) log.error('job failed', fields);
+    else log.warn('job attempt failed; it will be retried', fields);
+  });
+  worker.on('completed', job => log.info('job completed', { queue, job: job.id }));
+  worker.on('stalled', jobId => log.error('job stalled', { queue, job: jobId }));
+  return worker;
+}
