@@ -6,7 +6,7 @@ export {
   TREND_DAYS,
   writeDayOutputs,
 } from './day.ts';
-export { type LatestPointer, readLatest, updateLatest } from './latest.ts';
+export { type LatestPointer, readLatest } from './latest.ts';
 export {
   type DayManifest,
   manifestOf,
@@ -22,6 +22,7 @@ export {
   parquetStream,
   ROW_GROUP_ROWS,
 } from './parquet.ts';
+export { type PublishDeps, publishDay } from './publish.ts';
 export { extraFields } from './record.ts';
 export {
   type AnomalyRow,
@@ -32,3 +33,4 @@ export {
 export { escapeHtml } from './report/html.ts';
 export { type ReportContext, renderReport, type TrendDay } from './report/render.ts';
 export { SCATTER_POINTS_MAX, scatterSvg } from './report/scatter.ts';
+export { type WebhookOptions, webhookMessage } from './webhook.ts';

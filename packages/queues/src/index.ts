@@ -1,4 +1,11 @@
 export {
+  BULLMQ_LAYOUT_VERSION,
+  type ChildState,
+  childKey,
+  childStates,
+  type ParentRef,
+} from './bullmq-keys.ts';
+export {
   ClusterDayPayload,
   type ClusterDayResult,
   JOBS,

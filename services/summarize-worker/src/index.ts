@@ -1,7 +1,7 @@
 export { type CachedSummary, SummaryCache } from './cache.ts';
 export { loadEnv, type SummarizerChoice, type SummarizeWorkerEnv } from './env.ts';
 export { RequestLimiter } from './limiter.ts';
-export { loadProcessor } from './load.ts';
+export { loadProcessor } from './load/index.ts';
 export { start, summarizerFor, workerSettings } from './main.ts';
 export { summarizeProcessor } from './summarize.ts';
 export { createSummarizeWorker, type SummarizeWorkerOptions } from './worker.ts';

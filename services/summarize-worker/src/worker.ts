@@ -1,4 +1,5 @@
 import { redisKeys } from '@etml/domain';
+import type { WebhookOptions } from '@etml/outputs';
 import { createWorker, QUEUES, workerConnection } from '@etml/queues';
 import type { CodeVersion, Logger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
@@ -6,11 +7,10 @@ import type { Summarizer } from '@etml/summarization';
 import { Queue, type WorkerOptions } from 'bullmq';
 import { SummaryCache } from './cache.ts';
 import { RequestLimiter } from './limiter.ts';
-import { loadProcessor } from './load.ts';
+import { loadProcessor } from './load/index.ts';
 import { DayPrompts } from './prompts.ts';
 import { Semaphore } from './semaphore.ts';
 import { summarizeProcessor } from './summarize.ts';
-import type { WebhookOptions } from './webhook.ts';
 
 export interface SummarizeWorkerOptions {
   redisUrl: string;

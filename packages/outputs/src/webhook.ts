@@ -1,8 +1,7 @@
-import { keys, redisKeys } from '@etml/domain';
-import type { DayManifest } from '@etml/outputs';
-import type { Logger } from '@etml/runtime';
+import { keys, type Logger, redisKeys } from '@etml/domain';
 import type { ObjectStore } from '@etml/storage';
 import type { Redis } from 'ioredis';
+import type { DayManifest } from './manifest.ts';
 
 export interface WebhookOptions {
   url: string;

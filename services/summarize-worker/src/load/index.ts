@@ -1,0 +1,34 @@
+import { keys } from '@etml/domain';
+import { JOBS, type LoadDayResult, processorFor } from '@etml/queues';
+import { WaitingChildrenError } from 'bullmq';
+import { readClustering } from './clustered.ts';
+import { type FanInDeps, fanIn } from './fan-in.ts';
+import { type FanOutDeps, fanOut } from './fan-out.ts';
+
+export type LoadDeps = FanOutDeps & FanInDeps;
+
+/**
+ * load-D: the fan-out of the day's summaries, then, when they are all done, the fan-in. A day
+ * clustered again since the fan-out (forced, or retried from the board) is fanned out again
+ * before anything is written, so the outputs always match one clustering.
+ */
+export function loadProcessor(deps: LoadDeps) {
+  return processorFor(JOBS.loadDay, async (job, token): Promise<LoadDayResult> => {
+    const payload = job.data;
+    const { date } = payload;
+    const clustering = await readClustering(deps.store, date);
+    if (payload.step === 'fan-out' || payload.clustered !== clustering.clustered.sha256) {
+      if (payload.step === 'fan-in') {
+        await job.log('the day was clustered again since the fan-out: fanning out again');
+      }
+      // The day is being recomputed: until the new manifest, it is not complete.
+      await deps.store.delete(keys.manifest(date));
+      const added = await fanOut(job, date, clustering, deps);
+      deps.log.info('fan-out done', { job: job.id, children: added });
+      // Persisted before waiting: when the children are done, the job runs again from the top.
+      await job.updateData({ date, step: 'fan-in', clustered: clustering.clustered.sha256 });
+    }
+    if (await job.moveToWaitingChildren(token as string)) throw new WaitingChildrenError();
+    return fanIn(job, date, clustering, deps);
+  });
+}
