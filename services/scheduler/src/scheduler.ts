@@ -1,5 +1,5 @@
 import { createWorker, enqueueClusterDay, QUEUES, workerConnection } from '@etml/queues';
-import type { Logger } from '@etml/runtime';
+import { closeOnce, type Logger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import { type Job, Queue, UnrecoverableError } from 'bullmq';
 import { catchUp } from './catch-up.ts';
@@ -99,10 +99,10 @@ export async function createScheduler(options: SchedulerOptions) {
   return {
     worker,
     caughtUp,
-    async close() {
+    close: closeOnce(async () => {
       await worker.close();
       await Promise.all([schedulerQueue.close(), clusterQueue.close()]);
       connection.disconnect();
-    },
+    }),
   };
 }
