@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type RedisTarget, type S3Target, test } from '@etml/testing';
-import { Redis } from 'ioredis';
+import { type RedisTarget, redisClients, type S3Target, test } from '@etml/testing';
+import type { Redis } from 'ioredis';
 import { describe, expect, onTestFinished, vi } from 'vitest';
 import type { Infra } from './infra.ts';
 import { runService } from './service.ts';
@@ -43,13 +43,6 @@ function captureStderr(onLine: (line: string) => void): void {
   onTestFinished(() => spy.mockRestore());
 }
 
-/** A real Redis client for a service to own, closed by its close(). */
-function redisClient(url: string): Redis {
-  const client = new Redis(url);
-  onTestFinished(() => client.disconnect());
-  return client;
-}
-
 /** A service on `redis` that only closes, with its log lines kept off the test's output. */
 function runQuietly(redis: RedisTarget, close: () => Promise<void>) {
   dropSignalHandlersWhenDone();
@@ -77,7 +70,7 @@ describe('runService', () => {
         needsStore: true,
         start: async ({ env, log, redis: connected, store }) => {
           events.push(`start: ${env.greeting}`);
-          const client = redisClient(connected.value);
+          const [client] = redisClients(connected.value, 1) as [Redis];
           events.push(`redis: ${await client.ping()}`);
           await store.value.putJson('hello.json', { from: 'start' });
           events.push(`store: ${JSON.stringify(await store.value.getJson('hello.json'))}`);
@@ -131,7 +124,7 @@ describe('runService', () => {
     const released = new Promise<void>(resolve => {
       release = resolve;
     });
-    const client = redisClient(redis.url);
+    const [client] = redisClients(redis.url, 1) as [Redis];
     const running = await runQuietly(redis, async () => {
       closes += 1;
       await released;
