@@ -1,37 +1,33 @@
-import type { EnvSource } from '@etml/config';
 import { runService } from '@etml/runtime';
 import { loadEnv } from './env.ts';
 import { createScheduler } from './scheduler.ts';
 
 /** The composition root: the schedule on runService's connections, until SIGTERM. */
-export function start(source: EnvSource = process.env) {
-  return runService(
-    {
-      name: 'scheduler',
-      loadEnv,
-      needsStore: true,
-      start: async ({ env, log, redis, store }) => {
-        const scheduler = await createScheduler({
-          redisUrl: redis.value,
-          store: store.value,
-          pattern: env.pattern,
+export function start() {
+  return runService({
+    name: 'scheduler',
+    loadEnv,
+    needsStore: true,
+    start: async ({ env, log, redis, store }) => {
+      const scheduler = await createScheduler({
+        redisUrl: redis.value,
+        store: store.value,
+        pattern: env.pattern,
+        tz: env.tz,
+        catchUpDays: env.catchUpDays,
+        log,
+      });
+      return {
+        ready: {
+          redis: redis.description,
+          s3: store.description,
+          cron: env.pattern,
           tz: env.tz,
           catchUpDays: env.catchUpDays,
-          log,
-        });
-        return {
-          ready: {
-            redis: redis.description,
-            s3: store.description,
-            cron: env.pattern,
-            tz: env.tz,
-            catchUpDays: env.catchUpDays,
-            caughtUp: scheduler.caughtUp.join(',') || 'nothing missing',
-          },
-          close: scheduler.close,
-        };
-      },
+          caughtUp: scheduler.caughtUp.join(',') || 'nothing missing',
+        },
+        close: scheduler.close,
+      };
     },
-    source,
-  );
+  });
 }

@@ -62,34 +62,31 @@ function loadEnvLoudly(source: EnvSource): SummarizeWorkerEnv {
 }
 
 /** The composition root: the workers on runService's connections, until SIGTERM. */
-export function start(source: EnvSource = process.env) {
-  return runService(
-    {
-      name: 'summarize-worker',
-      loadEnv: loadEnvLoudly,
-      needsStore: true,
-      start: async ({ env, log, redis, store }) => {
-        const { close } = createSummarizeWorker({
-          redisUrl: redis.value,
-          store: store.value,
-          ...workerSettings(env),
-          log,
-        });
-        return {
-          ready: {
-            redis: redis.description,
-            s3: store.description,
-            summarizer:
-              env.summarizer.kind === 'llm'
-                ? `${env.summarizer.model} at ${env.summarizer.baseURL ?? 'api.openai.com'}`
-                : 'extractive',
-            maxRequestsPerMinute: env.maxRequestsPerMinute,
-            llmConcurrency: env.llmConcurrency,
-          },
-          close,
-        };
-      },
+export function start() {
+  return runService({
+    name: 'summarize-worker',
+    loadEnv: loadEnvLoudly,
+    needsStore: true,
+    start: async ({ env, log, redis, store }) => {
+      const { close } = createSummarizeWorker({
+        redisUrl: redis.value,
+        store: store.value,
+        ...workerSettings(env),
+        log,
+      });
+      return {
+        ready: {
+          redis: redis.description,
+          s3: store.description,
+          summarizer:
+            env.summarizer.kind === 'llm'
+              ? `${env.summarizer.model} at ${env.summarizer.baseURL ?? 'api.openai.com'}`
+              : 'extractive',
+          maxRequestsPerMinute: env.maxRequestsPerMinute,
+          llmConcurrency: env.llmConcurrency,
+        },
+        close,
+      };
     },
-    source,
-  );
+  });
 }
