@@ -19,26 +19,36 @@ import { STATUS_USAGE, statusCommand } from './commands/status.ts';
 import { UPLOAD_USAGE, uploadCommand } from './commands/upload.ts';
 import { type CliEnv, loadCliEnv } from './env.ts';
 
-const COMMANDS: Record<string, { usage: string; run: Command }> = {
+interface Entry {
+  usage: string;
+  run: Command;
+}
+
+const UNTIL_SIGTERM = 'runs until SIGTERM; env: see README';
+
+/**
+ * `etml <name>`: runs a service until SIGTERM. Its package is imported only then, so the other
+ * commands do not load every service's dependencies.
+ */
+function service(
+  name: string,
+  about: string,
+  load: () => Promise<{ start: () => Promise<unknown> }>,
+): Record<string, Entry> {
+  const run: Command = async args => {
+    parseFlags(name, args, {});
+    const { start } = await load();
+    await start();
+  };
+  return { [name]: { usage: `etml ${name}   (${about})`, run } };
+}
+
+const COMMANDS: Record<string, Entry> = {
   simulate: { usage: SIMULATE_USAGE, run: simulateCommand },
   upload: { usage: UPLOAD_USAGE, run: uploadCommand },
   cluster: { usage: CLUSTER_USAGE, run: clusterCommand },
-  'cluster-worker': {
-    usage: 'etml cluster-worker   (runs until SIGTERM; env: see README)',
-    run: async args => {
-      parseFlags('cluster-worker', args, {});
-      const { start } = await import('@etml/cluster-worker');
-      await start();
-    },
-  },
-  'summarize-worker': {
-    usage: 'etml summarize-worker   (runs until SIGTERM; env: see README)',
-    run: async args => {
-      parseFlags('summarize-worker', args, {});
-      const { start } = await import('@etml/summarize-worker');
-      await start();
-    },
-  },
+  ...service('cluster-worker', UNTIL_SIGTERM, () => import('@etml/cluster-worker')),
+  ...service('summarize-worker', UNTIL_SIGTERM, () => import('@etml/summarize-worker')),
   run: { usage: RUN_USAGE, run: runCommand },
   status: { usage: STATUS_USAGE, run: statusCommand },
   report: { usage: REPORT_USAGE, run: reportCommand },
@@ -46,22 +56,12 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
   enqueue: { usage: ENQUEUE_USAGE, run: enqueueCommand },
   backfill: { usage: BACKFILL_USAGE, run: backfillCommand },
   start: { usage: START_USAGE, run: startCommand },
-  board: {
-    usage: 'etml board   (Bull Board, /healthz and /metrics until SIGTERM; env: see README)',
-    run: async args => {
-      parseFlags('board', args, {});
-      const { start } = await import('@etml/board');
-      await start();
-    },
-  },
-  scheduler: {
-    usage: 'etml scheduler   (runs until SIGTERM; env: see README)',
-    run: async args => {
-      parseFlags('scheduler', args, {});
-      const { start } = await import('@etml/scheduler');
-      await start();
-    },
-  },
+  ...service(
+    'board',
+    'Bull Board, /healthz and /metrics until SIGTERM; env: see README',
+    () => import('@etml/board'),
+  ),
+  ...service('scheduler', UNTIL_SIGTERM, () => import('@etml/scheduler')),
   demo: { usage: DEMO_USAGE, run: demoCommand },
   setup: { usage: SETUP_USAGE, run: setupCommand },
   embedded: { usage: EMBEDDED_USAGE, run: embeddedCommand },

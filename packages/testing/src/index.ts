@@ -8,3 +8,4 @@ export {
 } from './fake-llm.ts';
 export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './fault-proxy.ts';
 export { type RedisTarget, type S3Target, test } from './fixtures.ts';
+export { redisClients } from './redis-clients.ts';

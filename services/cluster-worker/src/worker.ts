@@ -1,5 +1,5 @@
 import { createWorker, enqueueLoadDay, QUEUES, workerConnection } from '@etml/queues';
-import type { Logger } from '@etml/runtime';
+import { closeOnce, type Logger } from '@etml/runtime';
 import { Queue, type WorkerOptions } from 'bullmq';
 import { type ClusterProcessorDeps, clusterProcessor } from './processor.ts';
 
@@ -35,10 +35,10 @@ export function createClusterWorker(options: ClusterWorkerOptions) {
   );
   return {
     worker,
-    async close() {
+    close: closeOnce(async () => {
       await worker.close();
       await loadQueue.close();
       connection.disconnect();
-    },
+    }),
   };
 }

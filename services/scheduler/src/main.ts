@@ -1,29 +1,33 @@
-import { connectRedis, connectStore, createLogger, onShutdown, waitForRedis } from '@etml/runtime';
+import { runService } from '@etml/runtime';
 import { loadEnv } from './env.ts';
 import { createScheduler } from './scheduler.ts';
 
-/** The composition root: configuration, connections, the schedule, and signal handling. */
-export async function start(source: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const log = createLogger('scheduler');
-  const env = loadEnv(source);
-  const redis = await connectRedis(env.infra);
-  await waitForRedis(redis.value, log);
-  const store = await connectStore(env.infra);
-  const scheduler = await createScheduler({
-    redisUrl: redis.value,
-    store: store.value,
-    pattern: env.pattern,
-    tz: env.tz,
-    catchUpDays: env.catchUpDays,
-    log,
+/** The composition root: the schedule on runService's connections, until SIGTERM. */
+export function start() {
+  return runService({
+    name: 'scheduler',
+    loadEnv,
+    needsStore: true,
+    start: async ({ env, log, redis, store }) => {
+      const scheduler = await createScheduler({
+        redisUrl: redis.value,
+        store: store.value,
+        pattern: env.pattern,
+        tz: env.tz,
+        catchUpDays: env.catchUpDays,
+        log,
+      });
+      return {
+        ready: {
+          redis: redis.description,
+          s3: store.description,
+          cron: env.pattern,
+          tz: env.tz,
+          catchUpDays: env.catchUpDays,
+          caughtUp: scheduler.caughtUp.join(',') || 'nothing missing',
+        },
+        close: scheduler.close,
+      };
+    },
   });
-  log.info('ready', {
-    redis: redis.description,
-    s3: store.description,
-    cron: env.pattern,
-    tz: env.tz,
-    catchUpDays: env.catchUpDays,
-    caughtUp: scheduler.caughtUp.join(',') || 'nothing missing',
-  });
-  onShutdown(() => scheduler.close());
 }

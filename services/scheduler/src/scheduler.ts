@@ -7,7 +7,7 @@ import {
   type TickResult,
   workerConnection,
 } from '@etml/queues';
-import type { Logger } from '@etml/runtime';
+import { closeOnce, type Logger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import { type Job, Queue, UnrecoverableError } from 'bullmq';
 import { catchUp } from './catch-up.ts';
@@ -97,10 +97,10 @@ export async function createScheduler(options: SchedulerOptions) {
   return {
     worker,
     caughtUp,
-    async close() {
+    close: closeOnce(async () => {
       await worker.close();
       await Promise.all([schedulerQueue.close(), clusterQueue.close()]);
       connection.disconnect();
-    },
+    }),
   };
 }

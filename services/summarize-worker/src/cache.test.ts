@@ -1,10 +1,9 @@
 import { createObjectStore } from '@etml/storage';
 import { PROMPT_VERSION } from '@etml/summarization';
-import { type S3Target, test } from '@etml/testing';
+import { redisClients, type S3Target, test } from '@etml/testing';
 import type { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import { type CachedSummary, SummaryCache } from './cache.ts';
-import { redisClients } from './test-clients.ts';
 
 const KEY = 'a'.repeat(64);
 

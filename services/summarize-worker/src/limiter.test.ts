@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { test } from '@etml/testing';
+import { redisClients, test } from '@etml/testing';
 import type { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import { RequestLimiter } from './limiter.ts';
-import { redisClients } from './test-clients.ts';
 
 describe('RequestLimiter on a real Redis', () => {
   test('three processes hammering one limit never start more than max calls in any window', async ({

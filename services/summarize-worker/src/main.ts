@@ -1,11 +1,5 @@
-import {
-  codeVersion,
-  connectRedis,
-  connectStore,
-  createLogger,
-  onShutdown,
-  waitForRedis,
-} from '@etml/runtime';
+import type { EnvSource } from '@etml/config';
+import { codeVersion, runService } from '@etml/runtime';
 import {
   extractiveSummarizer,
   llmSummarizer,
@@ -44,12 +38,13 @@ export function workerSettings(
   };
 }
 
-/** The composition root: configuration, connections, the workers, and signal handling. */
-export async function start(source: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const log = createLogger('summarize-worker');
+/**
+ * The configuration, and without an LLM a banner that says so before anything else is done.
+ * Loud on purpose: a deployment that forgot its key should not look like it works.
+ */
+function loadEnvLoudly(source: EnvSource): SummarizeWorkerEnv {
   const env = loadEnv(source);
   if (env.summarizer.kind === 'extractive') {
-    // Loud on purpose: a deployment that forgot its key should not look like it works.
     process.stderr.write(
       [
         '',
@@ -63,24 +58,35 @@ export async function start(source: NodeJS.ProcessEnv = process.env): Promise<vo
       ].join('\n'),
     );
   }
-  const redis = await connectRedis(env.infra);
-  await waitForRedis(redis.value, log);
-  const store = await connectStore(env.infra);
-  const { close } = createSummarizeWorker({
-    redisUrl: redis.value,
-    store: store.value,
-    ...workerSettings(env),
-    log,
+  return env;
+}
+
+/** The composition root: the workers on runService's connections, until SIGTERM. */
+export function start() {
+  return runService({
+    name: 'summarize-worker',
+    loadEnv: loadEnvLoudly,
+    needsStore: true,
+    start: async ({ env, log, redis, store }) => {
+      const { close } = createSummarizeWorker({
+        redisUrl: redis.value,
+        store: store.value,
+        ...workerSettings(env),
+        log,
+      });
+      return {
+        ready: {
+          redis: redis.description,
+          s3: store.description,
+          summarizer:
+            env.summarizer.kind === 'llm'
+              ? `${env.summarizer.model} at ${env.summarizer.baseURL ?? 'api.openai.com'}`
+              : 'extractive',
+          maxRequestsPerMinute: env.maxRequestsPerMinute,
+          llmConcurrency: env.llmConcurrency,
+        },
+        close,
+      };
+    },
   });
-  log.info('ready', {
-    redis: redis.description,
-    s3: store.description,
-    summarizer:
-      env.summarizer.kind === 'llm'
-        ? `${env.summarizer.model} at ${env.summarizer.baseURL ?? 'api.openai.com'}`
-        : 'extractive',
-    maxRequestsPerMinute: env.maxRequestsPerMinute,
-    llmConcurrency: env.llmConcurrency,
-  });
-  onShutdown(close);
 }

@@ -1,7 +1,7 @@
 import { redisKeys } from '@etml/domain';
 import type { WebhookOptions } from '@etml/outputs';
 import { createWorker, QUEUES, workerConnection } from '@etml/queues';
-import type { CodeVersion, Logger } from '@etml/runtime';
+import { type CodeVersion, closeOnce, type Logger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import type { Summarizer } from '@etml/summarization';
 import { Queue, type WorkerOptions } from 'bullmq';
@@ -106,9 +106,10 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
     workers: [summarize, load],
     /**
      * Stops taking jobs and lets running ones finish; after `graceMs` the running LLM calls are
-     * aborted and their jobs go back to wait for another worker.
+     * aborted and their jobs go back to wait for another worker. A later call waits for the
+     * first one's closing, with the first one's grace.
      */
-    async close(graceMs = 10_000) {
+    close: closeOnce(async (graceMs: number = 10_000) => {
       const timer = setTimeout(() => {
         summarize.cancelAllJobs('shutting down');
         load.cancelAllJobs('shutting down');
@@ -117,6 +118,6 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
       clearTimeout(timer);
       await summarizeQueue.close();
       connection.disconnect();
-    },
+    }),
   };
 }

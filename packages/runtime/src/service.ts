@@ -1,0 +1,71 @@
+import type { EnvSource } from '@etml/config';
+import type { ObjectStore } from '@etml/storage';
+import { closeOnce } from './close-once.ts';
+import { type Connected, connectRedis, connectStore } from './connect.ts';
+import type { Infra } from './infra.ts';
+import { createLogger, type Logger } from './log.ts';
+import { waitForRedis } from './redis-ready.ts';
+import { onShutdown } from './shutdown.ts';
+
+export interface ServiceContext<E> {
+  env: E;
+  log: Logger;
+  /** Reachable: runService has waited for it. */
+  redis: Connected<string>;
+}
+
+/** What a service's start gives back. */
+export interface StartedService {
+  /** The fields of the `ready` line, in the order they are logged. */
+  ready: Record<string, unknown>;
+  /** Stops the service; runService calls it at most once. */
+  close: () => Promise<void>;
+}
+
+interface ServiceBase<E> {
+  /** The service's name in every log line. */
+  name: string;
+  /** Reads and checks the configuration; the first thing done, before any connection. */
+  loadEnv: (source: EnvSource) => E;
+}
+
+/** A service that needs only Redis (the board), or one that also needs S3 (`needsStore: true`). */
+export type ServiceDefinition<E> =
+  | (ServiceBase<E> & {
+      needsStore?: false;
+      start: (context: ServiceContext<E>) => Promise<StartedService>;
+    })
+  | (ServiceBase<E> & {
+      needsStore: true;
+      start: (
+        context: ServiceContext<E> & { store: Connected<ObjectStore> },
+      ) => Promise<StartedService>;
+    });
+
+export interface RunningService {
+  /** Closes the service once, however often and however concurrently it is called. */
+  close: () => Promise<void>;
+}
+
+/**
+ * A service's start-up, the same for each: configuration, Redis (waited for, so a service
+ * started before Redis logs and retries instead of crashing into a restart loop), S3 when it
+ * needs it, then the service itself, a `ready` line, and SIGTERM and SIGINT wired to its close.
+ */
+export async function runService<E extends { infra: Infra }>(
+  service: ServiceDefinition<E>,
+  source: EnvSource = process.env,
+): Promise<RunningService> {
+  const log = createLogger(service.name);
+  const env = service.loadEnv(source);
+  const redis = await connectRedis(env.infra);
+  await waitForRedis(redis.value, log);
+  const context = { env, log, redis };
+  const started = service.needsStore
+    ? await service.start({ ...context, store: await connectStore(env.infra) })
+    : await service.start(context);
+  log.info('ready', started.ready);
+  const close = closeOnce(started.close);
+  onShutdown(close);
+  return { close };
+}
