@@ -13,6 +13,18 @@ async function readHead(path: string): Promise<string> {
   }
 }
 
+/** Checks that `path` is a readable file, naming the command and flag if not; gives its size. */
+export async function readableFile(command: string, flag: string, path: string): Promise<number> {
+  const named = `${command}: --${flag} ${JSON.stringify(path)}`;
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new InputError(`${named} does not exist`);
+  if (!info.isFile()) throw new InputError(`${named} is not a file`);
+  await access(path, constants.R_OK).catch(() => {
+    throw new InputError(`${named} is not readable`);
+  });
+  return info.size;
+}
+
 /**
  * Checks that `path` is a readable file and tells its format from its first bytes. Every
  * problem is an InputError naming the command, the flag and the path.
@@ -23,12 +35,7 @@ export async function inputFileFormat(
   path: string,
 ): Promise<RawFormat> {
   const named = `${command}: --${flag} ${JSON.stringify(path)}`;
-  const info = await stat(path).catch(() => undefined);
-  if (!info) throw new InputError(`${named} does not exist`);
-  if (!info.isFile()) throw new InputError(`${named} is not a file`);
-  await access(path, constants.R_OK).catch(() => {
-    throw new InputError(`${named} is not readable`);
-  });
+  await readableFile(command, flag, path);
   try {
     return detectFormat(await readHead(path));
   } catch (error) {

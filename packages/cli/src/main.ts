@@ -9,6 +9,7 @@ import {
   ENQUEUE_USAGE,
   enqueueCommand,
 } from './commands/enqueue.ts';
+import { IMPORT_USAGE, importCommand } from './commands/import.ts';
 import { QUERY_USAGE, queryCommand } from './commands/query.ts';
 import { REPORT_USAGE, reportCommand } from './commands/report.ts';
 import { RUN_USAGE, runCommand } from './commands/run.ts';
@@ -46,6 +47,7 @@ function service(
 const COMMANDS: Record<string, Entry> = {
   simulate: { usage: SIMULATE_USAGE, run: simulateCommand },
   upload: { usage: UPLOAD_USAGE, run: uploadCommand },
+  import: { usage: IMPORT_USAGE, run: importCommand },
   cluster: { usage: CLUSTER_USAGE, run: clusterCommand },
   ...service('cluster-worker', UNTIL_SIGTERM, () => import('@etml/cluster-worker')),
   ...service('summarize-worker', UNTIL_SIGTERM, () => import('@etml/summarize-worker')),

@@ -1,15 +1,29 @@
 import { appendVerdict, type ClusteringRecord, InputError, type RawFormat } from '@etml/domain';
-import { checkRows, parseRows } from '@etml/ingest';
+import { checkRows, type ParsedRow, parseRows } from '@etml/ingest';
 import { reasonNames } from './anomaly.ts';
 import { type ClusterOptions, type ClusterParams, clusterRides } from './cluster.ts';
 
-/** A day's raw input, read twice. */
-export interface DayInput {
-  format: RawFormat;
-  /** Opens the raw bytes; called once per pass. */
-  open(): Promise<AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>>;
+/**
+ * A day's input, read twice: raw bytes in a seed format, or rows already parsed (converted TLC
+ * trips, say), each with its row number in the source and, for a row that is not a ride, why.
+ */
+export type DayInput = {
   /** Names the input in messages: a file path or an s3:// URI. */
   name: string;
+} & (
+  | {
+      format: RawFormat;
+      /** Opens the raw bytes; called once per pass. */
+      open(): Promise<AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>>;
+    }
+  | {
+      /** The parsed rows, in source order; called once per pass. */
+      rows(): AsyncIterable<ParsedRow>;
+    }
+);
+
+async function rowsOf(input: DayInput, values: boolean): Promise<AsyncIterable<ParsedRow>> {
+  return 'rows' in input ? input.rows() : parseRows(await input.open(), input.format, { values });
 }
 
 export interface RejectedRow {
@@ -66,7 +80,7 @@ export async function clusterDay(
   let firstRejection: RejectedRow | undefined;
 
   async function* firstPass(): AsyncGenerator<RejectedRow> {
-    for await (const checked of checkRows(parseRows(await input.open(), input.format))) {
+    for await (const checked of checkRows(await rowsOf(input, true))) {
       rows += 1;
       if (checked.ok) {
         distance.push(checked.ride.ride_dist);
@@ -103,7 +117,7 @@ export async function clusterDay(
     let next = 0;
     let batch: string[] = [];
     // Rows were validated in the first pass; JSON rows are passed on as text.
-    for await (const parsed of parseRows(await input.open(), input.format, { values: false })) {
+    for await (const parsed of await rowsOf(input, false)) {
       if (parsed.row !== valid[next] || 'error' in parsed) continue;
       const verdict = {
         label: labels[next] as number,

@@ -1,14 +1,22 @@
 import { createReadStream } from 'node:fs';
-import { clusterDay, ENGINES, type Engine, type RejectedRow } from '@etml/clustering';
-import { parseDecimal } from '@etml/domain';
+import {
+  clusterDay,
+  type DayInput,
+  ENGINES,
+  type Engine,
+  type RejectedRow,
+} from '@etml/clustering';
+import { parseDecimal, type RawFormat } from '@etml/domain';
+import { openTlcFile, type ParsedRow, type TlcFile, tlcRides, ZoneClock } from '@etml/ingest';
 import { ndjsonChunks } from '@etml/storage';
 import { intFlag, parseFlags, requireFlag, UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
-import { inFile, inputFileFormat } from '../input-file.ts';
+import { inFile, inputFileFormat, readableFile } from '../input-file.ts';
 import { checkDistinct, checkOutputPath, plural, writeChunks } from '../output.ts';
+import { DEFAULT_TLC_ZONE } from './import.ts';
 
 export const CLUSTER_USAGE =
-  'etml cluster --input FILE --output FILE|- [--eps E] [--min-samples M] [--engine fast|density-clustering] [--rejected FILE]';
+  'etml cluster --input FILE --output FILE|- [--eps E] [--min-samples M] [--engine fast|density-clustering] [--rejected FILE] [--tz ZONE]';
 
 function epsFlag(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -29,6 +37,15 @@ function engineFlag(value: string | undefined): Engine {
   return value as Engine;
 }
 
+/** A TLC file's trips as parsed rows: each ride with its text, each other row with why not. */
+async function* tlcParsedRows(file: TlcFile, clock: ZoneClock): AsyncGenerator<ParsedRow> {
+  for await (const trip of tlcRides(file, clock)) {
+    yield trip.ok
+      ? { row: trip.row, value: trip.ride, text: JSON.stringify(trip.ride) }
+      : { row: trip.row, error: trip.reasons.join('; ') };
+  }
+}
+
 /**
  * Clusters a local file: no Redis, no S3. Output is NDJSON, one record per valid ride in input
  * order, with every input field plus label, anomaly and anomaly_reasons. Rejected rows go to
@@ -42,6 +59,7 @@ export const clusterCommand: Command = async args => {
     'min-samples': { type: 'string' },
     engine: { type: 'string' },
     rejected: { type: 'string' },
+    tz: { type: 'string' },
   });
   const input = requireFlag('cluster', 'input', flags.input);
   const output = requireFlag('cluster', 'output', flags.output);
@@ -60,11 +78,19 @@ export const clusterCommand: Command = async args => {
   if (output === '-' && rejectedPath === '-') {
     throw new UsageError('cluster: --output and --rejected cannot both be standard output');
   }
-  const format = await inputFileFormat('cluster', 'input', input);
+  const clock = new ZoneClock(flags.tz ?? DEFAULT_TLC_ZONE);
+  const size = await readableFile('cluster', 'input', input);
+  const tlc = await openTlcFile(input, size).catch(inFile('cluster', input));
+  const format = tlc
+    ? `TLC ${tlc.layout.colour} taxi ${tlc.kind}`
+    : await inputFileFormat('cluster', 'input', input);
+  const dayInput: DayInput = tlc
+    ? { name: input, rows: () => tlcParsedRows(tlc, clock) }
+    : { format: format as RawFormat, name: input, open: async () => createReadStream(input) };
 
   const examples: RejectedRow[] = [];
   const summary = await clusterDay(
-    { format, name: input, open: async () => createReadStream(input) },
+    dayInput,
     {
       rejected: async rows => {
         async function* kept() {

@@ -3,6 +3,8 @@ import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createClusterWorker } from '@etml/cluster-worker';
 import { addDays, keys, type RideDate, rideDateInZone } from '@etml/domain';
+import { tlcSample } from '@etml/fixtures';
+import { ZoneClock } from '@etml/ingest';
 import { renderDayReport } from '@etml/outputs';
 import {
   type Connected,
@@ -17,13 +19,14 @@ import {
   loadEnv as loadSummarizeEnv,
   workerSettings,
 } from '@etml/summarize-worker';
-import { dateFlag, intFlag, parseFlags } from '../args.ts';
+import { dateFlag, intFlag, parseFlags, UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
 import { followDay, startDay, withDayQueues } from '../follow.ts';
 import { plural } from '../output.ts';
+import { DEFAULT_TLC_ZONE, importTlcFile } from './import.ts';
 import { DEFAULT_RIDES, simulateToStore } from './simulate.ts';
 
-export const DEMO_USAGE = 'etml demo [--date YYYY-MM-DD] [--rides N]';
+export const DEMO_USAGE = 'etml demo [--date YYYY-MM-DD] [--rides N] | etml demo --real';
 
 /** The query the demo shows; test/cli.test.ts runs it as printed. */
 const DEMO_QUERY =
@@ -90,11 +93,20 @@ async function localReport(store: Connected<ObjectStore>, date: RideDate): Promi
  * says where each output is and how to look at it.
  */
 export const demoCommand: Command = async (args, getEnv) => {
-  const flags = parseFlags('demo', args, { date: { type: 'string' }, rides: { type: 'string' } });
-  const date = flags.date
+  const flags = parseFlags('demo', args, {
+    date: { type: 'string' },
+    rides: { type: 'string' },
+    real: { type: 'boolean' },
+  });
+  if (flags.real && (flags.date !== undefined || flags.rides !== undefined)) {
+    throw new UsageError(
+      'demo: --real runs the busiest day of the bundled TLC sample; it takes no --date or --rides',
+    );
+  }
+  let date = flags.date
     ? dateFlag('demo', 'date', flags.date)
     : addDays(rideDateInZone(new Date(), 'UTC'), -1);
-  const rides = intFlag('demo', 'rides', flags.rides, DEFAULT_RIDES, { min: 1, max: 10_000_000 });
+  let rides = intFlag('demo', 'rides', flags.rides, DEFAULT_RIDES, { min: 1, max: 10_000_000 });
   const env = getEnv();
 
   const redis = await connectRedis(env);
@@ -109,7 +121,22 @@ export const demoCommand: Command = async (args, getEnv) => {
   }
   const store = await connectStore(env);
   process.stderr.write(`s3:    ${store.description}\n`);
-  process.stderr.write(`${await simulateToStore({ date, rides, seed: 42 }, store)}\n`);
+  if (flags.real) {
+    // Real trip records: January 2015 yellow-taxi trips from the NYC TLC, imported as etml
+    // import does, then their busiest day runs through the queues.
+    const imported = await importTlcFile(tlcSample.yellow201501Csv, {
+      clock: new ZoneClock(DEFAULT_TLC_ZONE),
+      store: store.value,
+    });
+    const busiest = imported.days.reduce((a, b) => (b.rides > a.rides ? b : a));
+    date = busiest.date;
+    rides = busiest.rides;
+    process.stderr.write(
+      `imported the bundled NYC TLC sample (${imported.rows} yellow-taxi trips of ${imported.month}) into ${imported.days.length} days; running the busiest, ${date} (${rides} rides)\n`,
+    );
+  } else {
+    process.stderr.write(`${await simulateToStore({ date, rides, seed: 42 }, store)}\n`);
+  }
   const { result, summarizer } = await runDay(redis.value, store.value, date, rides);
   const { counts, llm } = result;
   process.stderr.write(
