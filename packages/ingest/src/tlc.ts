@@ -171,7 +171,7 @@ export function formatWallTime(naive: number): string {
 export class ZoneClock {
   readonly timeZone: string;
   private readonly format: Intl.DateTimeFormat;
-  private readonly offsets = new Map<number, number>();
+  private readonly offsets = new Map<number, number[]>();
 
   /** Throws InputError when the zone is unknown. */
   constructor(timeZone: string) {
@@ -209,25 +209,43 @@ export class ZoneClock {
   }
 
   /**
-   * The instant of a local wall-clock time. A time that happens twice (the autumn change) is
-   * taken the first time; one that never happens (the spring change) is read with the offset
-   * from before the change.
+   * The instants a local wall-clock time can be: one, or two around a clock change: a time that
+   * happens twice (autumn), or one that never happens (spring), read with either offset.
    */
-  instant(naive: number): number {
+  instants(naive: number): number[] {
     // Clocks change on the half hour at the finest (Lord Howe), so one look-up per half hour.
     const slot = Math.floor(naive / 1_800_000);
-    let offset = this.offsets.get(slot);
-    if (offset === undefined) {
+    let offsets = this.offsets.get(slot);
+    if (offsets === undefined) {
       // A day holds at most one change: the offsets 12 h either side are the only candidates.
       const before = this.offsetAt(naive - 43_200_000);
       const after = this.offsetAt(naive + 43_200_000);
-      const fits = (o: number) => this.offsetAt(naive - o) === o;
-      if (fits(before) && fits(after)) offset = Math.max(before, after);
-      else if (fits(after)) offset = after;
-      else offset = before;
-      this.offsets.set(slot, offset);
+      const candidates = before === after ? [before] : [before, after];
+      const fitting = candidates.filter(o => this.offsetAt(naive - o) === o);
+      offsets = fitting.length > 0 ? fitting : candidates;
+      this.offsets.set(slot, offsets);
     }
-    return naive - offset;
+    return offsets.map(o => naive - o);
+  }
+
+  /**
+   * The length of a trip between two wall-clock times, in ms: the real elapsed time. Around a
+   * clock change a time may be read two ways; the reading that gives the shortest length that is
+   * not negative is taken (a meter that did not change its clock mid-trip). Negative when no
+   * reading puts the dropoff after the pickup.
+   */
+  elapsed(pickup: number, dropoff: number): number {
+    const starts = this.instants(pickup);
+    const ends = this.instants(dropoff);
+    let best = Number.NEGATIVE_INFINITY;
+    for (const start of starts) {
+      for (const end of ends) {
+        const length = end - start;
+        if (length >= 0 && (best < 0 || length < best)) best = length;
+        else if (best < 0 && length > best) best = length;
+      }
+    }
+    return best;
   }
 
   /** The local wall-clock time of an instant, as naive ms. */
@@ -318,7 +336,7 @@ export function tlcTrip(
   }
   let hours = 0;
   if (pickup !== undefined && dropoff !== undefined) {
-    hours = (options.clock.instant(dropoff) - options.clock.instant(pickup)) / 3_600_000;
+    hours = options.clock.elapsed(pickup, dropoff) / 3_600_000;
     if (hours < 0) {
       reasons.push(
         `${layout.dropoff} ${formatWallTime(dropoff)} is before ${layout.pickup} ${formatWallTime(pickup)}`,
