@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { InputError, keys } from '@etml/domain';
-import { checkRows, describeRejection, parseRows, summarizeRows } from '@etml/ingest';
+import { checkRows, describeRejection, openTlcFile, parseRows, summarizeRows } from '@etml/ingest';
 import { connectStore } from '@etml/runtime';
 import { dateFlag, parseFlags, requireFlag } from '../args.ts';
 import type { Command } from '../command.ts';
-import { inFile, inputFileFormat } from '../input-file.ts';
+import { inFile, inputFileFormat, readableFile } from '../input-file.ts';
 import { formatBytes, putRawRides } from '../raw.ts';
 
 export const UPLOAD_USAGE = 'etml upload --date YYYY-MM-DD --file FILE (JSON array, NDJSON or CSV)';
@@ -18,6 +18,12 @@ export const uploadCommand: Command = async (args, env) => {
   const flags = parseFlags('upload', args, { date: { type: 'string' }, file: { type: 'string' } });
   const date = dateFlag('upload', 'date', flags.date);
   const file = requireFlag('upload', 'file', flags.file);
+  const size = await readableFile('upload', 'file', file);
+  if (await openTlcFile(file, size).catch(() => undefined)) {
+    throw new InputError(
+      `upload: ${file} is a NYC TLC trip-record file; it goes in with etml import --file ${file}`,
+    );
+  }
   const format = await inputFileFormat('upload', 'file', file);
   const summary = await summarizeRows(checkRows(parseRows(createReadStream(file), format))).catch(
     inFile('upload', file),
