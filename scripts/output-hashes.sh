@@ -6,11 +6,12 @@
 #   scripts/output-hashes.sh [DATE] [RIDES] > hashes.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root="$(pwd)"
 date="${1:-2025-07-30}"
 rides="${2:-3000}"
 work="$(mktemp -d)"
 export ETML_DATA_DIR="$work/data"
-trap './bin/etml embedded down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+trap '"$root/bin/etml" embedded down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 ./bin/etml demo --date "$date" --rides "$rides" >/dev/null 2>"$work/demo.log" || {
   cat "$work/demo.log" >&2
   exit 1

@@ -43,8 +43,8 @@ interface Day {
 export interface ImportReport {
   /** The days that were (or, in a dry run, would be) uploaded, oldest first. */
   days: Day[];
-  /** Valid rides whose pickup falls outside the file's month, by date; not uploaded. */
-  otherMonths: Map<RideDate, number>;
+  /** The days of other months: their rides are counted, not uploaded; their bad rows reported. */
+  otherMonths: Day[];
   /** Rows whose pickup could not be read, so they belong to no day. */
   undated: { count: number; examples: string[] };
   rows: number;
@@ -118,11 +118,10 @@ async function spoolByDate(
   }
   // The month with most rides; on a tie, the earlier.
   const [month] = [...byMonth].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0] ?? [''];
-  const otherMonths = new Map<RideDate, number>();
+  const otherMonths: Day[] = [];
   const kept: Day[] = [];
   for (const day of [...days.values()].sort((a, b) => (a.date < b.date ? -1 : 1))) {
-    if (day.date.startsWith(month)) kept.push(day);
-    else if (day.rides > 0) otherMonths.set(day.date, day.rides);
+    (day.date.startsWith(month) ? kept : otherMonths).push(day);
   }
   return { days: kept, otherMonths, undated, rows, month };
 }
@@ -220,12 +219,19 @@ export const importCommand: Command = async (args, getEnv) => {
       ...report.undated.examples.map(e => `    ${e}`),
     );
   }
-  const other = [...report.otherMonths];
+  const other = report.otherMonths.filter(day => day.rides > 0);
+  for (const day of report.otherMonths.filter(d => d.rejected > 0)) {
+    rejected += day.rejected;
+    lines.push(
+      `${day.date} (another month): ${day.rejected} rejected`,
+      ...day.examples.map(e => `    ${e}`),
+    );
+  }
   if (other.length > 0) {
-    const count = other.reduce((sum, [, n]) => sum + n, 0);
+    const count = other.reduce((sum, day) => sum + day.rides, 0);
     const shown = other
       .slice(0, 5)
-      .map(([date, n]) => `${date}: ${n}`)
+      .map(day => `${day.date}: ${day.rides}`)
       .join(', ');
     lines.push(
       `rides outside the file's month ${report.month}: ${count} not imported (${shown}${other.length > 5 ? ', …' : ''}); import their own month's file`,
