@@ -189,9 +189,15 @@ describe('etml cluster (local: no Redis, no S3)', () => {
       await runEtml(['cluster', '--input', join(dir, 'nope.csv'), '--output', out]),
       'does not exist',
     );
+    // Parquet is read now (TLC trip records); a cut-off one is named as such.
     writeFileSync(join(dir, 'rides.parquet'), Buffer.from('PAR1\u0000\u0015\u0004binary'));
     expectUsageError(
       await runEtml(['cluster', '--input', join(dir, 'rides.parquet'), '--output', out]),
+      'is a truncated Parquet file',
+    );
+    writeFileSync(join(dir, 'rides.bin'), Buffer.from('\u0000\u0015\u0004binary,\u0000'));
+    expectUsageError(
+      await runEtml(['cluster', '--input', join(dir, 'rides.bin'), '--output', out]),
       'unknown format',
     );
     writeFileSync(join(dir, 'bad.csv'), 'ride_id,ride_dist,ride_time\n1,-1,0.1\n');
