@@ -14,6 +14,11 @@ const SKIP_DIRS = new Set(['node_modules', '.git', '.tools', '.data', 'dist', 'c
 
 const NOT_A_PATH = '// not a path';
 
+// The folder our development machines keep beside the checkout, and their root, spelled in parts
+// so that a search of the repository for a path into them finds real offenders, not this guard.
+const SIBLING = ['sha', 'red'].join('');
+const OUR_ROOT = ['', 'work', ''].join('/');
+
 interface Finding {
   line: number;
   text: string;
@@ -21,10 +26,13 @@ interface Finding {
 }
 
 const RULES: { pattern: RegExp; why: string }[] = [
-  { pattern: /\.\.[/\\]shared\b/, why: "reaches the '../shared' folder beside the checkout" },
   {
-    pattern: /['"]shared['"]\s*,\s*['"]data['"]/,
-    why: "builds a path to the 'shared/data' folder beside the checkout",
+    pattern: new RegExp(`\\.\\.[/\\\\]${SIBLING}\\b`),
+    why: `reaches the ${SIBLING} folder beside the checkout`,
+  },
+  {
+    pattern: new RegExp(`['"]${SIBLING}['"]\\s*,\\s*['"]data['"]`),
+    why: `builds a path to the ${SIBLING}/data folder beside the checkout`,
   },
   {
     // A machine's own folders; system paths (/usr/bin/chromium, /dev/null, /proc) are fine.
@@ -110,13 +118,16 @@ describe('the repository is self-contained', () => {
   describe('the guard catches', () => {
     // The lines that once made a fresh clone's tests fail.
     it.each([
-      ['packages/ingest/src/parse.test.ts', "const DATA = '/work/shared/data/packt';"],
+      ['packages/ingest/src/parse.test.ts', `const DATA = '${OUR_ROOT}${SIBLING}/data/packt';`],
       [
         'packages/clustering/src/day.test.ts',
-        "const PACKT = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data', 'packt');",
+        `const PACKT = join(import.meta.dirname, '..', '..', '..', '..', '${SIBLING}', 'data', 'packt');`,
       ],
-      ['test/helpers.ts', "export const PACKT = resolve(ROOT, '..', 'shared', 'data', 'packt');"],
-      ['bench/lib.ts', "const day = readFileSync('../shared/data/tlc/yellow.csv');"],
+      [
+        'test/helpers.ts',
+        `export const PACKT = resolve(ROOT, '..', '${SIBLING}', 'data', 'packt');`,
+      ],
+      ['bench/lib.ts', `const day = readFileSync('../${SIBLING}/data/tlc/yellow.csv');`],
       ['bench/lib.ts', "const day = readFileSync('/home/ana/trips.csv');"],
       ['scripts/x.mjs', "import { x } from '../../elsewhere/x.mjs';"],
       [
