@@ -117,18 +117,10 @@ const IMPORTED = /imported (\d+) rides into (\d+) days of (\S+) from (\d+) rows 
 const dir = mkdtempSync(join(tmpdir(), 'etml-bench-import-'));
 cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
 try {
-  const { store, settings } = await startS3(dir);
-  // What `etml import` reads to reach the benchmark's S3-API server (no Redis: import needs
-  // none); its spool files go under the benchmark's directory, removed with it.
-  Object.assign(process.env, {
-    S3_ENDPOINT: settings.endpoint,
-    S3_BUCKET: settings.bucket,
-    AWS_REGION: settings.region,
-    AWS_ACCESS_KEY_ID: settings.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: settings.credentials.secretAccessKey,
-    ETML_DATA_DIR: join(dir, 'data'),
-    TMPDIR: dir,
-  });
+  const { store, env } = await startS3(dir);
+  // `etml import` needs no Redis; its spool files go under the benchmark's directory, removed
+  // with it.
+  Object.assign(process.env, { ...env, TMPDIR: dir });
 
   const inputs: Input[] = [];
   const generate = async (

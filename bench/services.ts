@@ -132,13 +132,22 @@ export async function startS3(dir: string) {
   };
   const store = createObjectStore(settings);
   await store.ensureBucket();
-  return { store, settings, pid: s3.pid };
+  // What ./bin/etml reads to reach this server, with its own data dir under `dir`.
+  const env = {
+    S3_ENDPOINT: settings.endpoint,
+    S3_BUCKET: settings.bucket,
+    AWS_REGION: settings.region,
+    AWS_ACCESS_KEY_ID: settings.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: settings.credentials.secretAccessKey,
+    ETML_DATA_DIR: join(dir, 'data'),
+  };
+  return { store, settings, env, pid: s3.pid };
 }
 
 export async function startInfra(dir: string): Promise<Infra> {
   const redis = await startRedisServer({ dir: join(dir, 'redis') });
   cleanups.push(() => redis.stop());
-  const { store, settings, pid: s3Pid } = await startS3(dir);
+  const { store, env: s3Env, pid: s3Pid } = await startS3(dir);
   const url = redisUrl(redis.port);
   const connection = await producerConnection(url);
   cleanups.push(async () => connection.disconnect());
@@ -147,15 +156,7 @@ export async function startInfra(dir: string): Promise<Infra> {
     redisPid: redis.pid,
     s3Pid,
     store,
-    env: {
-      REDIS_URL: url,
-      S3_ENDPOINT: settings.endpoint,
-      S3_BUCKET: settings.bucket,
-      AWS_REGION: settings.region,
-      AWS_ACCESS_KEY_ID: settings.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: settings.credentials.secretAccessKey,
-      ETML_DATA_DIR: join(dir, 'data'),
-    },
+    env: { REDIS_URL: url, ...s3Env },
     connection,
     procs: [],
     exits: [],
