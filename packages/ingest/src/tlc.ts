@@ -72,9 +72,12 @@ export interface TlcLayout {
   places: 'coordinates' | 'zones' | 'none';
   /** The file's column names, in order, and the name each is kept under. */
   columns: { source: string; name: string }[];
+  /** The pickup, dropoff and distance columns, by the names they are kept under. */
   pickup: string;
   dropoff: string;
   distance: string;
+  /** The same three as the file spells them, where each trip's cells are found. */
+  sources: { pickup: string; dropoff: string; distance: string };
 }
 
 /**
@@ -115,7 +118,14 @@ export function tlcLayout(header: readonly string[]): TlcLayout | undefined {
     : names.has('pickup_longitude')
       ? 'coordinates'
       : 'none';
-  return { colour, places, columns, pickup, dropoff, distance: 'trip_distance' };
+  const sourceOf = (name: string) => columns.find(c => c.name === name)?.source ?? name;
+  const distance = 'trip_distance';
+  const sources = {
+    pickup: sourceOf(pickup),
+    dropoff: sourceOf(dropoff),
+    distance: sourceOf(distance),
+  };
+  return { colour, places, columns, pickup, dropoff, distance, sources };
 }
 
 /** The columns a TLC file must have, for messages about files that are not one. */
@@ -318,34 +328,32 @@ export function tlcTrip(
   const reasons: string[] = [];
   const fields: Record<string, unknown> = {};
   for (const { source, name } of layout.columns) fields[name] = fieldValue(name, cells[source]);
-  const cellOf = (name: string) => cells[layout.columns.find(c => c.name === name)?.source ?? name];
-
-  const pickupCell = cellOf(layout.pickup);
-  const dropoffCell = cellOf(layout.dropoff);
+  const pickupCell = cells[layout.sources.pickup];
+  const dropoffCell = cells[layout.sources.dropoff];
   const pickup = wallTimeOf(pickupCell, options);
   const dropoff = wallTimeOf(dropoffCell, options);
-  if (pickup === undefined) {
+  const pickupText = pickup === undefined ? undefined : formatWallTime(pickup);
+  const dropoffText = dropoff === undefined ? undefined : formatWallTime(dropoff);
+  if (pickupText === undefined) {
     reasons.push(`${layout.pickup} ${show(pickupCell)} is not a date and time`);
   } else {
-    fields[layout.pickup] = formatWallTime(pickup);
+    fields[layout.pickup] = pickupText;
   }
-  if (dropoff === undefined) {
+  if (dropoffText === undefined) {
     reasons.push(`${layout.dropoff} ${show(dropoffCell)} is not a date and time`);
   } else {
-    fields[layout.dropoff] = formatWallTime(dropoff);
+    fields[layout.dropoff] = dropoffText;
   }
   let hours = 0;
   if (pickup !== undefined && dropoff !== undefined) {
     hours = options.clock.elapsed(pickup, dropoff) / 3_600_000;
     if (hours < 0) {
-      reasons.push(
-        `${layout.dropoff} ${formatWallTime(dropoff)} is before ${layout.pickup} ${formatWallTime(pickup)}`,
-      );
+      reasons.push(`${layout.dropoff} ${dropoffText} is before ${layout.pickup} ${pickupText}`);
     } else if (hours > MAX_TRIP_HOURS) {
       reasons.push(`the trip lasts ${hours.toFixed(1)} h, more than ${MAX_TRIP_HOURS} h`);
     }
   }
-  const distanceCell = cellOf(layout.distance);
+  const distanceCell = cells[layout.sources.distance];
   const miles = milesOf(distanceCell);
   if (miles === undefined || !Number.isFinite(miles)) {
     reasons.push(
@@ -358,7 +366,7 @@ export function tlcTrip(
   } else if (miles > MAX_TRIP_MILES) {
     reasons.push(`trip_distance ${miles} miles is more than ${MAX_TRIP_MILES}`);
   }
-  const date = pickup === undefined ? undefined : (formatWallTime(pickup).slice(0, 10) as RideDate);
+  const date = pickupText?.slice(0, 10) as RideDate | undefined;
   if (reasons.length > 0) return date ? { ok: false, reasons, date } : { ok: false, reasons };
   return {
     ok: true,
