@@ -20,6 +20,9 @@ const MIN_SPREAD = 0.2;
  * the upper fence of the day's speeds): a quick hop or a night run on the highway is not news.
  */
 const FAST_QUANTILE = 0.99;
+/** A ride this many times faster than the day's 98th-percentile speed is too fast, whatever its peers do. */
+const BEYOND_QUANTILE = 0.98;
+const BEYOND_FAST = 1.75;
 /** Nor when its distance is under this share of the day's median (a few metres in a second). */
 const SHORTEST_MEASURABLE = 0.1;
 /**
@@ -50,6 +53,8 @@ const PROFILE_SAMPLE = 200_000;
 /** Rides per distance band of the time-for-distance fit, and bands at most. */
 const BAND_RIDES = 30;
 const MAX_BANDS = 40;
+/** Rides of no distance are their own peers when there are at least this many of them. */
+const STILL_PEERS = 10;
 /** Times are read as at least a second, so a trip of no time has a finite, huge speed. */
 const MIN_TIME_HOURS = 1 / 3600;
 
@@ -112,14 +117,34 @@ class TimeForDistance {
   readonly median: Float64Array;
   readonly spread: Float64Array;
   private readonly logDistance: LogDistance;
+  /** Rides of no distance, when there are enough of them to be each other's peers. */
+  private readonly still: { median: number; spread: number } | undefined;
 
   constructor(
-    sortedDistance: Float64Array,
-    d: Float64Array,
-    lt: Float64Array,
+    allSortedDistance: Float64Array,
+    allD: Float64Array,
+    allLt: Float64Array,
     logDistance: LogDistance,
   ) {
     this.logDistance = logDistance;
+    // A meter that ran without moving is judged against the day's other such rides: an 18-minute
+    // wait is common among them, and a 5-hour one is not.
+    const zeros = lowerBound(allSortedDistance, Number.MIN_VALUE);
+    let sortedDistance = allSortedDistance;
+    let d = allD;
+    let lt = allLt;
+    if (zeros >= STILL_PEERS && zeros < allD.length) {
+      const still = Float64Array.from(allLt.filter((_, i) => allD[i] === 0));
+      const median = selectQuantile(still, 0.5);
+      const deviations = still.map(t => Math.abs(t - median));
+      this.still = {
+        median,
+        spread: Math.max(MIN_SPREAD, 1.4826 * selectQuantile(deviations, 0.5)),
+      };
+      sortedDistance = allSortedDistance.subarray(zeros);
+      lt = allLt.filter((_, i) => (allD[i] as number) > 0);
+      d = allD.filter(km => km > 0);
+    }
     const n = sortedDistance.length;
     const wanted = Math.max(1, Math.min(MAX_BANDS, Math.floor(n / BAND_RIDES)));
     const edges: number[] = [];
@@ -176,6 +201,7 @@ class TimeForDistance {
 
   /** How many spreads a ride's log time is from the typical one for its distance. */
   z(distance: number, logTime: number): number {
+    if (distance === 0 && this.still) return (logTime - this.still.median) / this.still.spread;
     const band = lowerBound(this.upTo, distance);
     return (logTime - this.expected(this.logDistance(distance))) / (this.spread[band] as number);
   }
@@ -313,12 +339,14 @@ export function explainAnomalies(distance: Float64Array, time: Float64Array): An
   const rarity = new Rarity(logDistances);
   const medianKm = sortedDistance[Math.floor((size - 1) / 2)] as number;
   const measurableKm = SHORTEST_MEASURABLE * medianKm;
-  // The 99th percentile, or Tukey's upper fence on log speed when lower: on a small day the
+  // The 99th percentile, or Tukey's far-out fence on log speed when lower: on a small day the
   // percentile is the anomalies' own speed.
   const q1 = selectQuantile(speeds, 0.25);
   const q3 = selectQuantile(speeds, 0.75);
-  const fence = q1 > 0 ? q3 * (q3 / q1) ** 1.5 : Number.POSITIVE_INFINITY;
+  const fence = q1 > 0 ? q3 * (q3 / q1) ** 3 : Number.POSITIVE_INFINITY;
   const fastKmh = Math.min(selectQuantile(speeds, FAST_QUANTILE), fence);
+  // The fast rides' speed before the fastest 2 %, which a day's own speeders would move.
+  const typicalFastKmh = Math.min(selectQuantile(speeds, BEYOND_QUANTILE), fence);
   lt.sort();
   const medianLogTime = lt[Math.floor((size - 1) / 2)] as number;
   const longLogTime = lt[Math.floor(LONG_TIME_QUANTILE * (size - 1))] as number;
@@ -330,8 +358,15 @@ export function explainAnomalies(distance: Float64Array, time: Float64Array): An
     const di = distance[i] as number;
     const li = logTime(time[i] as number);
     const z = fit.z(di, li);
-    const fast = di >= measurableKm && di / Math.exp(li) > fastKmh;
-    const speedScore = (z < 0 && !fast ? 0 : Math.abs(z)) / SPEED_Z_LIMIT;
+    const speed = di / Math.exp(li);
+    const fast = di >= measurableKm && speed > fastKmh;
+    // Far faster than the day's fast rides is too fast at any distance: 100 km/h on a 15 km
+    // ride is only 2.5 times its peers on the expressway, but no taxi averages it.
+    const beyondDay =
+      di >= measurableKm && speed > typicalFastKmh
+        ? Math.log(speed / typicalFastKmh) / Math.log(BEYOND_FAST)
+        : 0;
+    const speedScore = Math.max((z < 0 && !fast ? 0 : Math.abs(z)) / SPEED_Z_LIMIT, beyondDay);
     const rarityScore = di > medianKm ? rarity.score(Math.log(di)) : 0;
     // Rounded so the score reads the same in every output and the same input gives the same bytes.
     const s = Math.round(Math.max(speedScore, rarityScore) * 1_000) / 1_000;
@@ -340,7 +375,7 @@ export function explainAnomalies(distance: Float64Array, time: Float64Array): An
     anomaly[i] = 1;
     let bits = 0;
     if (rarityScore >= 1) bits |= LONG_DISTANCE;
-    if (speedScore >= 1) bits |= z > 0 ? LOW_SPEED : HIGH_SPEED;
+    if (speedScore >= 1) bits |= z > 0 && beyondDay < 1 ? LOW_SPEED : HIGH_SPEED;
     if (li > longLogTime) bits |= LONG_TIME;
     // Rounding may lift a score to 1 whose reasons were each just under it: name the larger.
     if (bits === 0 || bits === LONG_TIME)

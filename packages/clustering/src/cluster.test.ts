@@ -142,9 +142,12 @@ describe('clusterRides', () => {
   });
 
   it('judges rides on their own, not on DBSCAN noise: a tiny day flags nothing ordinary', () => {
-    const result = clusterRides(Float64Array.from([1, 2, 30]), Float64Array.from([0.05, 0.1, 1]));
-    expect(Array.from(result.labels)).toEqual([-1, -1, -1]);
-    expect(Array.from(result.anomaly)).toEqual([0, 0, 0]);
+    const result = clusterRides(
+      Float64Array.from([1, 2, 3, 4]),
+      Float64Array.from([0.05, 0.1, 0.12, 0.2]),
+    );
+    expect(Array.from(result.labels)).toEqual([-1, -1, -1, -1]);
+    expect(Array.from(result.anomaly)).toEqual([0, 0, 0, 0]);
     expect(Array.from(result.score).every(Number.isFinite)).toBe(true);
   });
 
