@@ -49,12 +49,14 @@ const DENSE_QUANTILE = 0.9;
 /** Rides longer in time than this share of the day's are long_time, when anomalous. */
 const LONG_TIME_QUANTILE = 0.95;
 /** At most this many rides are read to fit the day's profile. */
-const PROFILE_SAMPLE = 200_000;
+const PROFILE_SAMPLE = 50_000;
 /** Rides per distance band of the time-for-distance fit, and bands at most. */
 const BAND_RIDES = 30;
 const MAX_BANDS = 40;
 /** Rides of no distance are their own peers when there are at least this many of them. */
 const STILL_PEERS = 10;
+/** Points of each profile curve: 0.1 % of a day's log-distance range or finer. */
+const CURVE_POINTS = 2_048;
 /** Times are read as at least a second, so a trip of no time has a finite, huge speed. */
 const MIN_TIME_HOURS = 1 / 3600;
 
@@ -81,8 +83,6 @@ export interface AnomalyResult {
   score: Float64Array;
   profile: DayProfile;
 }
-
-const logTime = (t: number) => Math.log(Math.max(t, MIN_TIME_HOURS));
 
 /** Every step-th index, for at most PROFILE_SAMPLE of n. */
 function sampleStep(n: number): number {
@@ -120,66 +120,73 @@ class TimeForDistance {
   /** Rides of no distance, when there are enough of them to be each other's peers. */
   private readonly still: { median: number; spread: number } | undefined;
 
-  constructor(
-    allSortedDistance: Float64Array,
-    allD: Float64Array,
-    allLt: Float64Array,
-    logDistance: LogDistance,
-  ) {
+  get hasStill(): boolean {
+    return this.still !== undefined;
+  }
+
+  /** `d` and `lt`: the sample's distances and log times, in any order. */
+  constructor(d: Float64Array, lt: Float64Array, logDistance: LogDistance) {
     this.logDistance = logDistance;
+    const sorted = d.slice().sort();
     // A meter that ran without moving is judged against the day's other such rides: an 18-minute
     // wait is common among them, and a 5-hour one is not.
-    const zeros = lowerBound(allSortedDistance, Number.MIN_VALUE);
-    let sortedDistance = allSortedDistance;
-    let d = allD;
-    let lt = allLt;
-    if (zeros >= STILL_PEERS && zeros < allD.length) {
-      const still = Float64Array.from(allLt.filter((_, i) => allD[i] === 0));
+    const zeros = lowerBound(sorted, Number.MIN_VALUE);
+    const stillPeers = zeros >= STILL_PEERS && zeros < sorted.length;
+    if (stillPeers) {
+      const still = lt.filter((_, i) => d[i] === 0);
       const median = selectQuantile(still, 0.5);
-      const deviations = still.map(t => Math.abs(t - median));
-      this.still = {
-        median,
-        spread: Math.max(MIN_SPREAD, 1.4826 * selectQuantile(deviations, 0.5)),
-      };
-      sortedDistance = allSortedDistance.subarray(zeros);
-      lt = allLt.filter((_, i) => (allD[i] as number) > 0);
-      d = allD.filter(km => km > 0);
+      for (let i = 0; i < still.length; i += 1) still[i] = Math.abs((still[i] as number) - median);
+      this.still = { median, spread: Math.max(MIN_SPREAD, 1.4826 * selectQuantile(still, 0.5)) };
     }
-    const n = sortedDistance.length;
+    const first = stillPeers ? zeros : 0;
+    const n = sorted.length - first;
     const wanted = Math.max(1, Math.min(MAX_BANDS, Math.floor(n / BAND_RIDES)));
     const edges: number[] = [];
     for (let k = 1; k <= wanted; k += 1) {
-      const edge = sortedDistance[Math.min(n - 1, Math.ceil((k * n) / wanted) - 1)] as number;
+      const edge = sorted[first + Math.min(n, Math.ceil((k * n) / wanted)) - 1] as number;
       if (edges.length === 0 || edge > (edges[edges.length - 1] as number)) edges.push(edge);
     }
     edges[edges.length - 1] = Number.POSITIVE_INFINITY;
     this.upTo = Float64Array.from(edges);
-    const band = new Int32Array(d.length);
-    const members: number[][] = edges.map(() => []);
+    const bands = edges.length;
+    // The rides grouped by band (a counting sort): band k is [offset[k], offset[k + 1]).
+    const band = new Int32Array(d.length).fill(-1);
+    const offset = new Int32Array(bands + 1);
     for (let i = 0; i < d.length; i += 1) {
-      band[i] = lowerBound(this.upTo, d[i] as number);
-      members[band[i] as number]?.push(i);
+      if (stillPeers && d[i] === 0) continue;
+      const k = lowerBound(this.upTo, d[i] as number);
+      band[i] = k;
+      offset[k + 1] = (offset[k + 1] as number) + 1;
     }
-    const bands = members.length;
+    for (let k = 0; k < bands; k += 1)
+      offset[k + 1] = (offset[k + 1] as number) + (offset[k] as number);
+    const at = offset.slice(0, bands);
+    const km = new Float64Array(offset[bands] as number);
+    const times = new Float64Array(km.length);
+    for (let i = 0; i < d.length; i += 1) {
+      const k = band[i] as number;
+      if (k < 0) continue;
+      const j = (at[k] as number) + 0;
+      at[k] = j + 1;
+      km[j] = d[i] as number;
+      times[j] = lt[i] as number;
+    }
     this.centre = new Float64Array(bands);
     this.median = new Float64Array(bands);
     this.spread = new Float64Array(bands);
-    members.forEach((rides, k) => {
-      this.centre[k] = selectQuantile(
-        Float64Array.from(rides, i => logDistance(d[i] as number)),
-        0.5,
-      );
-      this.median[k] = selectQuantile(
-        Float64Array.from(rides, i => lt[i] as number),
-        0.5,
-      );
-    });
-    const residuals = members.map(rides =>
-      rides.map(i => Math.abs((lt[i] as number) - this.expected(logDistance(d[i] as number)))),
-    );
+    for (let k = 0; k < bands; k += 1) {
+      const a = offset[k] as number;
+      const b = offset[k + 1] as number;
+      this.centre[k] = logDistance(selectQuantile(km.slice(a, b), 0.5));
+      this.median[k] = selectQuantile(times.slice(a, b), 0.5);
+    }
+    const residuals = new Float64Array(km.length);
+    for (let j = 0; j < km.length; j += 1) {
+      residuals[j] = Math.abs((times[j] as number) - this.expected(logDistance(km[j] as number)));
+    }
     // Each band's spread pools its neighbours' rides too: three bands' worth steadies a MAD.
     for (let k = 0; k < bands; k += 1) {
-      const pooled = Float64Array.from(residuals.slice(Math.max(0, k - 1), k + 2).flat());
+      const pooled = residuals.slice(offset[Math.max(0, k - 1)], offset[Math.min(bands, k + 2)]);
       this.spread[k] = Math.max(MIN_SPREAD, 1.4826 * selectQuantile(pooled, 0.5));
     }
   }
@@ -199,11 +206,15 @@ class TimeForDistance {
     return c1 === c0 ? m1 : m0 + ((m1 - m0) * (u - c0)) / (c1 - c0);
   }
 
+  /** The spread of the band a distance falls in. */
+  spreadAt(distance: number): number {
+    return this.spread[lowerBound(this.upTo, distance)] as number;
+  }
+
   /** How many spreads a ride's log time is from the typical one for its distance. */
   z(distance: number, logTime: number): number {
     if (distance === 0 && this.still) return (logTime - this.still.median) / this.still.spread;
-    const band = lowerBound(this.upTo, distance);
-    return (logTime - this.expected(this.logDistance(distance))) / (this.spread[band] as number);
+    return (logTime - this.expected(this.logDistance(distance))) / this.spreadAt(distance);
   }
 }
 
@@ -238,6 +249,17 @@ class LogDensity {
     const radius = Math.max(u - (sorted[lo] as number), (sorted[lo + k - 1] as number) - u);
     return radius === 0 ? Number.POSITIVE_INFINITY : k / (n * 2 * radius);
   }
+}
+
+/**
+ * A function of log distance sampled at CURVE_POINTS evenly spaced points from `lo` by `step`:
+ * the day's profile is fitted once, and a million rides are judged against it by straight lines
+ * between the points, at the cost of a table lookup each.
+ */
+function sampleCurve(lo: number, step: number, f: (u: number) => number): Float64Array {
+  const values = new Float64Array(CURVE_POINTS);
+  for (let k = 0; k < CURVE_POINTS; k += 1) values[k] = f(lo + k * step);
+  return values;
 }
 
 /**
@@ -324,18 +346,21 @@ export function explainAnomalies(distance: Float64Array, time: Float64Array): An
   const d = new Float64Array(size);
   const lt = new Float64Array(size);
   const speeds = new Float64Array(size);
-  const positiveLog: number[] = [];
+  const positiveLog = new Float64Array(size);
+  let positive = 0;
   for (let i = 0, k = 0; i < n; i += step, k += 1) {
-    d[k] = distance[i] as number;
-    lt[k] = logTime(time[i] as number);
-    speeds[k] = (d[k] as number) / Math.exp(lt[k] as number);
-    if ((d[k] as number) > 0) positiveLog.push(Math.log(d[k] as number));
+    const km = distance[i] as number;
+    const hours = Math.max(time[i] as number, MIN_TIME_HOURS);
+    d[k] = km;
+    lt[k] = Math.log(hours);
+    speeds[k] = km / hours;
+    if (km > 0) positiveLog[positive++] = Math.log(km);
   }
-  const logDistances = Float64Array.from(positiveLog).sort();
+  const logDistances = positiveLog.subarray(0, positive).sort();
   const shortest = logDistances.length > 0 ? (logDistances[0] as number) : 0;
   const logDistance = (km: number) => (km > 0 ? Math.max(Math.log(km), shortest) : shortest);
-  const sortedDistance = Float64Array.from(d).sort();
-  const fit = new TimeForDistance(sortedDistance, d, lt, logDistance);
+  const fit = new TimeForDistance(d, lt, logDistance);
+  const sortedDistance = d.slice().sort();
   const rarity = new Rarity(logDistances);
   const medianKm = sortedDistance[Math.floor((size - 1) / 2)] as number;
   const measurableKm = SHORTEST_MEASURABLE * medianKm;
@@ -351,23 +376,54 @@ export function explainAnomalies(distance: Float64Array, time: Float64Array): An
   const medianLogTime = lt[Math.floor((size - 1) / 2)] as number;
   const longLogTime = lt[Math.floor(LONG_TIME_QUANTILE * (size - 1))] as number;
 
+  const lo = shortest;
+  const hi = positive > 0 ? (logDistances[positive - 1] as number) : 0;
+  // Rides outside the sample's range (a million-ride day is read one ride in twenty) and days of
+  // one distance are judged by the exact functions.
+  const width = hi > lo ? (hi - lo) / (CURVE_POINTS - 1) : 0;
+  const expected = sampleCurve(lo, width, u => fit.expected(u));
+  const spread = sampleCurve(lo, width, u => fit.spreadAt(Math.exp(u)));
+  const rare = sampleCurve(lo, width, u => rarity.score(u));
+  const logMedianKm = medianKm > 0 ? Math.log(medianKm) : Number.NEGATIVE_INFINITY;
+  const beyondScale = Math.log(BEYOND_FAST);
+  const hasStill = fit.hasStill;
+  const last = CURVE_POINTS - 2;
+
   const anomaly = new Uint8Array(n);
   const reasons = new Uint8Array(n);
   const score = new Float64Array(n);
   for (let i = 0; i < n; i += 1) {
     const di = distance[i] as number;
-    const li = logTime(time[i] as number);
-    const z = fit.z(di, li);
-    const speed = di / Math.exp(li);
+    const hours = Math.max(time[i] as number, MIN_TIME_HOURS);
+    const li = Math.log(hours);
+    const u = di > 0 ? Math.max(Math.log(di), shortest) : shortest;
+    let z: number;
+    let rarityScore = 0;
+    if (di === 0 && hasStill) z = fit.z(0, li);
+    else if (width > 0 && u <= hi) {
+      const x = (u - lo) / width;
+      const k = Math.min(Math.floor(x), last);
+      const f = x - k;
+      const e =
+        (expected[k] as number) + ((expected[k + 1] as number) - (expected[k] as number)) * f;
+      const sp = (spread[k] as number) + ((spread[k + 1] as number) - (spread[k] as number)) * f;
+      z = (li - e) / sp;
+      if (di > medianKm && u > logMedianKm) {
+        rarityScore = (rare[k] as number) + ((rare[k + 1] as number) - (rare[k] as number)) * f;
+      }
+    } else {
+      z = fit.z(di, li);
+      if (di > medianKm) rarityScore = rarity.score(u);
+    }
+    const speed = di / hours;
     const fast = di >= measurableKm && speed > fastKmh;
     // Far faster than the day's fast rides is too fast at any distance: 100 km/h on a 15 km
     // ride is only 2.5 times its peers on the expressway, but no taxi averages it.
     const beyondDay =
       di >= measurableKm && speed > typicalFastKmh
-        ? Math.log(speed / typicalFastKmh) / Math.log(BEYOND_FAST)
+        ? Math.log(speed / typicalFastKmh) / beyondScale
         : 0;
     const speedScore = Math.max((z < 0 && !fast ? 0 : Math.abs(z)) / SPEED_Z_LIMIT, beyondDay);
-    const rarityScore = di > medianKm ? rarity.score(Math.log(di)) : 0;
     // Rounded so the score reads the same in every output and the same input gives the same bytes.
     const s = Math.round(Math.max(speedScore, rarityScore) * 1_000) / 1_000;
     score[i] = s;
