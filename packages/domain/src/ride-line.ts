@@ -93,7 +93,9 @@ export function appendVerdict(value: unknown, text: string | undefined, verdict:
   return `${json.slice(0, -1)}${json === '{}' ? '' : ','}${added}}`;
 }
 
-const VERDICT_TAIL = /"anomaly":(true|false),"anomaly_reasons":\[[^\]]*\]\}$/;
+// The cluster step is about to write each ride's anomaly_score last; lines with it are read too.
+const VERDICT_TAIL =
+  /"anomaly":(true|false),"anomaly_reasons":\[[^\]]*\](?:,"anomaly_score":[0-9.eE+-]+)?\}$/;
 
 /** Whether a clustered line is an anomaly, read from its tail without parsing the line. */
 export function readVerdict(line: string): { anomaly: boolean } {
