@@ -49,6 +49,8 @@ export interface FakeLlmRequest {
   jsonSchema: boolean;
   /** The wait a 429 named (retry-after-ms). */
   retryAfterMs?: number;
+  /** The tokens an answer reported (prompt and completion). */
+  tokens?: number;
   /** The fault injected instead of an answer. */
   fault?: LlmFault;
 }
@@ -152,21 +154,16 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
     // Every message counts, the system prompt too, as providers count them.
     const promptTokens = Math.ceil(request.messages.reduce((n, m) => n + m.content.length, 0) / 4);
     const jsonSchema = request.response_format?.type === 'json_schema';
-    const log = (status: number, retryAfterMs?: number, fault?: LlmFault) =>
-      requests.push({
-        at: Date.now(),
-        model: request.model,
-        user,
-        status,
-        jsonSchema,
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-        ...(fault === undefined ? {} : { fault }),
-      });
+    const log = (
+      status: number,
+      extra: Pick<FakeLlmRequest, 'retryAfterMs' | 'fault' | 'tokens'> = {},
+    ) =>
+      requests.push({ at: Date.now(), model: request.model, user, status, jsonSchema, ...extra });
     received += 1;
     const fault = options.fault?.({ n: received, user });
     if (fault) {
       faults[fault] = (faults[fault] ?? 0) + 1;
-      log(FAULT_STATUS[fault], undefined, fault);
+      log(FAULT_STATUS[fault], { fault });
       if (fault === 'hang') {
         pending += 1;
         await new Promise(resolve => setTimeout(resolve, options.hangMs ?? 120_000).unref());
@@ -229,7 +226,7 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
       headers: Record<string, string>,
     ) => {
       over[limit] += 1;
-      log(429, waitMs);
+      log(429, { retryAfterMs: waitMs });
       send(
         res,
         429,
@@ -324,7 +321,7 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
       });
       return;
     }
-    log(200);
+    log(200, { tokens: usage.total_tokens });
     spent.push({ at: now, tokens: usage.total_tokens });
     spentInWindow += usage.total_tokens;
     peakTokens = Math.max(peakTokens, spentInWindow);
