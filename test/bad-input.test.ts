@@ -214,8 +214,8 @@ export const CASES: Case[] = [
     format: 'jsonl',
     body: jsonl([
       ...good,
-      ride(90, { ride_id: 'taxi:42:2025', ride_dist: 60, ride_time: 1.2 }),
-      ride(91, { ride_id: '../../etc/passwd', ride_dist: 70, ride_time: 1.4 }), // not a path
+      ride(90, { ride_id: 'taxi:42:2025', ride_dist: 60, ride_time: 0.25 }),
+      ride(91, { ride_id: '../../etc/passwd', ride_dist: 70, ride_time: 0.3 }), // not a path
       ride(92, { ride_id: 'a/b/c', ride_dist: 65, ride_time: 0.2 }),
     ]),
     expect: {

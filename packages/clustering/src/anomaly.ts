@@ -1,5 +1,5 @@
 import { selectQuantile } from './standardize.ts';
-/** Why a ride is anomalous, relative to the day's normal rides. */
+/** Why a ride is anomalous, relative to the day's other rides. */
 export const ANOMALY_REASONS = ['long_distance', 'long_time', 'high_speed', 'low_speed'] as const;
 export type AnomalyReason = (typeof ANOMALY_REASONS)[number];
 
@@ -8,148 +8,397 @@ const LONG_TIME = 2;
 const HIGH_SPEED = 4;
 const LOW_SPEED = 8;
 
-/** Robust z-score of speed beyond which a ride is anomalous whatever DBSCAN says. */
+/** How far (in robust standard deviations of log time) a ride's time may be from its peers'. */
 export const SPEED_Z_LIMIT = 3.5;
-/** At most this many rides of the normal cluster are read for its quantiles. */
+/**
+ * The spread of log time is taken as at least this, so a ride is too slow or too fast only when
+ * it is at least e^(3.5 × 0.2) ≈ 2 times off its peers, however regular the day is.
+ */
+const MIN_SPREAD = 0.2;
+/**
+ * A ride is too fast only when it is also faster than this share of the day's rides (or than
+ * the upper fence of the day's speeds): a quick hop or a night run on the highway is not news.
+ */
+const FAST_QUANTILE = 0.99;
+/** A ride this many times faster than the day's 98th-percentile speed is too fast, whatever its peers do. */
+const BEYOND_QUANTILE = 0.98;
+const BEYOND_FAST = 1.75;
+/** Nor when its distance is under this share of the day's median (a few metres in a second). */
+const SHORTEST_MEASURABLE = 0.1;
+/**
+ * A distance is rare when rides lie this many times more thinly around it (in log distance)
+ * than around the day's densest tenth of rides.
+ */
+export const RARITY_LIMIT = 30;
+/**
+ * Or when rides lie CLIFF_LIMIT times more thinly around it than around the densest of the
+ * shorter rides within CLIFF_WINDOW (half its distance), and it is at least RARE_FOR_CLIFF
+ * times thinner than the densest tenth anyway: a ride just past the end of the day's bulk.
+ */
+const CLIFF_LIMIT = 12;
+const CLIFF_WINDOW = Math.log(2);
+const RARE_FOR_CLIFF = 5;
+/**
+ * Or when it is far out by Tukey's rule on a log scale: beyond the upper quartile of log distance
+ * by FAR_OUT interquartile ranges. Airport runs are well inside; on a day too small to measure
+ * densities, a ride ten times longer than the rest is not.
+ */
+const FAR_OUT = 3;
+/** The densest tenth: the 90th percentile of the rides' densities. */
+const DENSE_QUANTILE = 0.9;
+/** Rides longer in time than this share of the day's are long_time, when anomalous. */
+const LONG_TIME_QUANTILE = 0.95;
+/** At most this many rides are read to fit the day's profile. */
 const PROFILE_SAMPLE = 200_000;
-/** Above this quantile of the normal rides' distance or time, a ride is long. */
-const LONG_QUANTILE = 0.99;
+/** Rides per distance band of the time-for-distance fit, and bands at most. */
+const BAND_RIDES = 30;
+const MAX_BANDS = 40;
+/** Rides of no distance are their own peers when there are at least this many of them. */
+const STILL_PEERS = 10;
+/** Times are read as at least a second, so a trip of no time has a finite, huge speed. */
+const MIN_TIME_HOURS = 1 / 3600;
 
-/** What the normal population looks like: the day's largest cluster. */
-export interface NormalProfile {
-  /** The cluster taken as normal, or -1 when DBSCAN found no cluster (then: all rides). */
-  cluster: number;
-  size: number;
-  distanceP99: number;
-  timeP99: number;
-  speedMedian: number;
-  /** 1.4826 × the median absolute deviation: a robust standard deviation. */
-  speedSpread: number;
+/** What the day's rides look like: the profile each ride is judged against. */
+export interface DayProfile {
+  /** Rides the profile was fitted on (an evenly spaced sample of at most 200,000). */
+  sample: number;
+  /** Time for distance: bands of rides by distance, each with its typical log time and spread. */
+  bands: { upToKm: number; medianMinutes: number; spread: number }[];
+  /** Median distance and time of the day: a ride is long only beyond these. */
+  medianKm: number;
+  medianMinutes: number;
+  /** The speed (km/h) a ride must beat to be too fast (see FAST_QUANTILE). */
+  fastKmh: number;
+  /** Share of the day's rides per unit of log distance around its densest tenth of rides. */
+  denseDensity: number;
 }
 
 export interface AnomalyResult {
   anomaly: Uint8Array;
   /** Bit set per ride: long_distance 1, long_time 2, high_speed 4, low_speed 8. */
   reasons: Uint8Array;
-  normal: NormalProfile;
+  /** Severity: 1 on the line between normal and anomalous, larger is more anomalous. */
+  score: Float64Array;
+  profile: DayProfile;
 }
 
-function speedOf(distance: number, time: number): number {
-  // A distance covered in no time is infinitely fast; no distance in no time has no speed.
-  if (time > 0) return distance / time;
-  return distance > 0 ? Number.POSITIVE_INFINITY : Number.NaN;
+const logTime = (t: number) => Math.log(Math.max(t, MIN_TIME_HOURS));
+
+/** Every step-th index, for at most PROFILE_SAMPLE of n. */
+function sampleStep(n: number): number {
+  return Math.max(1, Math.floor(n / PROFILE_SAMPLE));
 }
 
-function profile(distance: Float64Array, time: Float64Array, labels: Int32Array): NormalProfile {
-  let clusters = 0;
-  for (let i = 0; i < labels.length; i += 1)
-    clusters = Math.max(clusters, (labels[i] as number) + 1);
-  const sizes = new Int32Array(clusters);
-  for (let i = 0; i < labels.length; i += 1) {
-    const label = labels[i] as number;
-    if (label >= 0) sizes[label] = (sizes[label] as number) + 1;
+/** The first index of sorted `values` whose value is at least `x` (values.length if none). */
+function lowerBound(values: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((values[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
   }
-  // The largest cluster; on a tie, the one found first.
-  let cluster = -1;
-  let size = 0;
-  for (let label = 0; label < clusters; label += 1) {
-    if ((sizes[label] as number) > size) {
-      cluster = label;
-      size = sizes[label] as number;
+  return lo;
+}
+
+/** Log distance of a ride, with no distance read as the shortest distance the day has. */
+type LogDistance = (km: number) => number;
+
+/**
+ * The typical log time for a distance: equal-count bands of rides by distance, joined by straight
+ * lines between each band's median (log distance, log time), level below the first band and at
+ * the last band's speed beyond the last. Each band's spread is the robust standard deviation
+ * (1.4826 × MAD) of its rides' distance from that line, so the trend within a band does not
+ * count as spread. Rides of one distance share a band.
+ */
+class TimeForDistance {
+  readonly upTo: Float64Array;
+  readonly centre: Float64Array;
+  readonly median: Float64Array;
+  readonly spread: Float64Array;
+  private readonly logDistance: LogDistance;
+  /** Rides of no distance, when there are enough of them to be each other's peers. */
+  private readonly still: { median: number; spread: number } | undefined;
+
+  constructor(
+    allSortedDistance: Float64Array,
+    allD: Float64Array,
+    allLt: Float64Array,
+    logDistance: LogDistance,
+  ) {
+    this.logDistance = logDistance;
+    // A meter that ran without moving is judged against the day's other such rides: an 18-minute
+    // wait is common among them, and a 5-hour one is not.
+    const zeros = lowerBound(allSortedDistance, Number.MIN_VALUE);
+    let sortedDistance = allSortedDistance;
+    let d = allD;
+    let lt = allLt;
+    if (zeros >= STILL_PEERS && zeros < allD.length) {
+      const still = Float64Array.from(allLt.filter((_, i) => allD[i] === 0));
+      const median = selectQuantile(still, 0.5);
+      const deviations = still.map(t => Math.abs(t - median));
+      this.still = {
+        median,
+        spread: Math.max(MIN_SPREAD, 1.4826 * selectQuantile(deviations, 0.5)),
+      };
+      sortedDistance = allSortedDistance.subarray(zeros);
+      lt = allLt.filter((_, i) => (allD[i] as number) > 0);
+      d = allD.filter(km => km > 0);
+    }
+    const n = sortedDistance.length;
+    const wanted = Math.max(1, Math.min(MAX_BANDS, Math.floor(n / BAND_RIDES)));
+    const edges: number[] = [];
+    for (let k = 1; k <= wanted; k += 1) {
+      const edge = sortedDistance[Math.min(n - 1, Math.ceil((k * n) / wanted) - 1)] as number;
+      if (edges.length === 0 || edge > (edges[edges.length - 1] as number)) edges.push(edge);
+    }
+    edges[edges.length - 1] = Number.POSITIVE_INFINITY;
+    this.upTo = Float64Array.from(edges);
+    const band = new Int32Array(d.length);
+    const members: number[][] = edges.map(() => []);
+    for (let i = 0; i < d.length; i += 1) {
+      band[i] = lowerBound(this.upTo, d[i] as number);
+      members[band[i] as number]?.push(i);
+    }
+    const bands = members.length;
+    this.centre = new Float64Array(bands);
+    this.median = new Float64Array(bands);
+    this.spread = new Float64Array(bands);
+    members.forEach((rides, k) => {
+      this.centre[k] = selectQuantile(
+        Float64Array.from(rides, i => logDistance(d[i] as number)),
+        0.5,
+      );
+      this.median[k] = selectQuantile(
+        Float64Array.from(rides, i => lt[i] as number),
+        0.5,
+      );
+    });
+    const residuals = members.map(rides =>
+      rides.map(i => Math.abs((lt[i] as number) - this.expected(logDistance(d[i] as number)))),
+    );
+    // Each band's spread pools its neighbours' rides too: three bands' worth steadies a MAD.
+    for (let k = 0; k < bands; k += 1) {
+      const pooled = Float64Array.from(residuals.slice(Math.max(0, k - 1), k + 2).flat());
+      this.spread[k] = Math.max(MIN_SPREAD, 1.4826 * selectQuantile(pooled, 0.5));
     }
   }
-  const members = cluster === -1 ? labels.length : size;
-  // Quantiles from every step-th member: up to 200k values pin a 99th percentile and a median
-  // to well under 1 %, at a fifth of the cost on a million rides, and the same input always
-  // gives the same sample.
-  const step = Math.max(1, Math.floor(members / PROFILE_SAMPLE));
-  const capacity = Math.ceil(members / step);
-  const d = new Float64Array(capacity);
-  const t = new Float64Array(capacity);
-  const speeds = new Float64Array(capacity);
-  let seen = 0;
-  let k = 0;
-  let finite = 0;
-  for (let i = 0; i < labels.length; i += 1) {
-    if (cluster !== -1 && labels[i] !== cluster) continue;
-    if (seen++ % step !== 0) continue;
-    const di = distance[i] as number;
-    const ti = time[i] as number;
-    d[k] = di;
-    t[k] = ti;
-    k += 1;
-    const speed = speedOf(di, ti);
-    if (Number.isFinite(speed)) speeds[finite++] = speed;
+
+  /** The typical log time at log distance u. */
+  expected(u: number): number {
+    const { centre, median } = this;
+    const last = centre.length - 1;
+    if (u <= (centre[0] as number)) return median[0] as number;
+    if (u >= (centre[last] as number))
+      return (median[last] as number) + u - (centre[last] as number);
+    const k = lowerBound(centre, u);
+    const c0 = centre[k - 1] as number;
+    const c1 = centre[k] as number;
+    const m0 = median[k - 1] as number;
+    const m1 = median[k] as number;
+    return c1 === c0 ? m1 : m0 + ((m1 - m0) * (u - c0)) / (c1 - c0);
   }
-  const speed = speeds.subarray(0, finite);
-  const speedMedian = selectQuantile(speed, 0.5);
-  for (let i = 0; i < finite; i += 1) speed[i] = Math.abs((speed[i] as number) - speedMedian);
-  return {
-    cluster,
-    size: members,
-    distanceP99: selectQuantile(d.subarray(0, k), LONG_QUANTILE),
-    timeP99: selectQuantile(t.subarray(0, k), LONG_QUANTILE),
-    speedMedian,
-    speedSpread: 1.4826 * selectQuantile(speed, 0.5),
-  };
+
+  /** How many spreads a ride's log time is from the typical one for its distance. */
+  z(distance: number, logTime: number): number {
+    if (distance === 0 && this.still) return (logTime - this.still.median) / this.still.spread;
+    const band = lowerBound(this.upTo, distance);
+    return (logTime - this.expected(this.logDistance(distance))) / (this.spread[band] as number);
+  }
 }
 
 /**
- * Which rides are anomalous, and why.
- *
- * The day's largest DBSCAN cluster is the normal population. A ride is anomalous when it is
- * outside it (noise, or a small cluster of its own), or when its speed is more than 3.5 robust
- * standard deviations from the normal rides' median. DBSCAN on distance and time cannot see
- * speed for short rides, which all crowd near the origin, so the speed test covers what
- * density alone misses.
- *
- * Reasons say where the ride lies against the normal rides: beyond their 99th percentile of
- * distance or time, or with a speed beyond ±3.5 robust z. An anomalous ride that crosses none of
- * these lines gets the one it comes closest to, so every anomaly carries at least one reason.
+ * Density of rides in log distance by k nearest neighbours: k over twice the distance to the
+ * k-th nearest ride of the sample. It adapts its width to the data, so the edge of a dense
+ * stretch stays sharp and a thin tail reads as thin.
  */
-export function explainAnomalies(
-  distance: Float64Array,
-  time: Float64Array,
-  labels: Int32Array,
-): AnomalyResult {
-  const n = labels.length;
-  const normal = profile(distance, time, labels);
+class LogDensity {
+  private readonly sorted: Float64Array;
+  private readonly k: number;
+  constructor(sortedLog: Float64Array) {
+    this.sorted = sortedLog;
+    // n^0.35 neighbours, and at least 12 (small days need a steadier estimate), but no more than a
+    // quarter of a tiny day, or three far rides would read as dense as the rest.
+    const n = sortedLog.length;
+    this.k = Math.max(1, Math.min(Math.max(12, Math.round(n ** 0.35)), Math.floor(n / 4)));
+  }
+  at(u: number): number {
+    const { sorted, k } = this;
+    const n = sorted.length;
+    if (k < 1) return Number.POSITIVE_INFINITY;
+    // The k nearest form a run sorted[a .. a+k-1]; find the a where the run's far ends balance.
+    const rank = lowerBound(sorted, u);
+    let lo = Math.max(0, rank - k);
+    let hi = Math.min(rank, n - k);
+    while (lo < hi) {
+      const a = (lo + hi) >>> 1;
+      if (u - (sorted[a] as number) > (sorted[a + k] as number) - u) lo = a + 1;
+      else hi = a;
+    }
+    const radius = Math.max(u - (sorted[lo] as number), (sorted[lo + k - 1] as number) - u);
+    return radius === 0 ? Number.POSITIVE_INFINITY : k / (n * 2 * radius);
+  }
+}
+
+/**
+ * How rare a distance is for the day, as a score that is 1 on the line: the larger of
+ * - how much more thinly rides lie around it than around the day's densest tenth of rides, on a
+ *   log scale where RARITY_LIMIT times thinner is 1, and
+ * - past a cliff: how much more thinly than around the densest shorter rides within half its
+ *   distance, where CLIFF_LIMIT times is 1; counted only for a ride RARE_FOR_CLIFF times thinner
+ *   than the densest tenth, so the shoulder of a busy day is no cliff;
+ * - how far out it is: its log distance past the upper quartile, in FAR_OUT interquartile ranges.
+ */
+class Rarity {
+  readonly dense: number;
+  private readonly density: LogDensity;
+  private readonly sorted: Float64Array;
+  /** The densest sample point among those within CLIFF_WINDOW below each one. */
+  private readonly before: Float64Array;
+
+  private readonly upperQuartile: number;
+  private readonly farOut: number;
+
+  constructor(sortedLog: Float64Array) {
+    this.sorted = sortedLog;
+    this.density = new LogDensity(sortedLog);
+    const n = sortedLog.length;
+    this.upperQuartile = n > 0 ? (sortedLog[Math.floor(0.75 * (n - 1))] as number) : 0;
+    const iqr = n > 0 ? this.upperQuartile - (sortedLog[Math.floor(0.25 * (n - 1))] as number) : 0;
+    this.farOut = FAR_OUT * iqr;
+    const at = sortedLog.map(u => this.density.at(u));
+    const finite = at.filter(Number.isFinite);
+    this.dense = finite.length > 0 ? selectQuantile(finite, DENSE_QUANTILE) : Number.NaN;
+    this.before = new Float64Array(at.length);
+    // A sliding-window maximum: indices of falling densities, oldest first.
+    const window = new Int32Array(at.length);
+    let head = 0;
+    let tail = 0;
+    for (let j = 0; j < at.length; j += 1) {
+      while (tail > head && (at[window[tail - 1] as number] as number) <= (at[j] as number))
+        tail -= 1;
+      window[tail++] = j;
+      while (
+        (sortedLog[window[head] as number] as number) <
+        (sortedLog[j] as number) - CLIFF_WINDOW
+      )
+        head += 1;
+      this.before[j] = at[window[head] as number] as number;
+    }
+  }
+
+  score(u: number): number {
+    const far = this.farOut > 0 ? Math.max(0, (u - this.upperQuartile) / this.farOut) : 0;
+    if (!(this.dense > 0 && Number.isFinite(this.dense))) return far;
+    const here = this.density.at(u);
+    const ratio = here / this.dense;
+    if (!(ratio < 1)) return far;
+    const thin = Math.log(1 / ratio) / Math.log(RARITY_LIMIT);
+    if (!(ratio < 1 / RARE_FOR_CLIFF)) return Math.max(thin, far);
+    const shorter = this.before[Math.max(0, lowerBound(this.sorted, u) - 1)] as number;
+    const cliff = Math.log(Math.max(shorter, here) / here) / Math.log(CLIFF_LIMIT);
+    return Math.max(thin, cliff, far);
+  }
+}
+
+/**
+ * Which rides are anomalous, why, and how much (see the README, "Clustering and anomalies").
+ *
+ * Two questions, each answered against the day's own rides, so a day of airport runs and a
+ * simulated day are judged by their own shapes:
+ * - Is the time right for the distance? Rides are put in bands of similar distance (long trips
+ *   use highways, short ones wait at lights), and a ride whose log time is more than
+ *   SPEED_Z_LIMIT robust standard deviations from its band's median is too slow or too fast.
+ *   Logs, because delays multiply: a ride twice as slow as its peers is as odd at 2 km as at 20.
+ * - Is the distance one the day rarely sees? Beyond the median distance, a ride around which
+ *   rides lie RARITY_LIMIT times more thinly than around the typical ride is long. Density, not
+ *   distance: a dense mode of airport runs is normal, a thin tail of long rides is not.
+ * The score is the larger of the two, each measured so that 1 is its limit; a ride is anomalous
+ * when its score is at least 1. `labels` are not used: DBSCAN's clusters on linear distance and
+ * time cannot tell a second dense mode from a thin tail at every volume.
+ */
+export function explainAnomalies(distance: Float64Array, time: Float64Array): AnomalyResult {
+  const n = distance.length;
+  const step = sampleStep(n);
+  const size = Math.ceil(n / step);
+  const d = new Float64Array(size);
+  const lt = new Float64Array(size);
+  const speeds = new Float64Array(size);
+  const positiveLog: number[] = [];
+  for (let i = 0, k = 0; i < n; i += step, k += 1) {
+    d[k] = distance[i] as number;
+    lt[k] = logTime(time[i] as number);
+    speeds[k] = (d[k] as number) / Math.exp(lt[k] as number);
+    if ((d[k] as number) > 0) positiveLog.push(Math.log(d[k] as number));
+  }
+  const logDistances = Float64Array.from(positiveLog).sort();
+  const shortest = logDistances.length > 0 ? (logDistances[0] as number) : 0;
+  const logDistance = (km: number) => (km > 0 ? Math.max(Math.log(km), shortest) : shortest);
+  const sortedDistance = Float64Array.from(d).sort();
+  const fit = new TimeForDistance(sortedDistance, d, lt, logDistance);
+  const rarity = new Rarity(logDistances);
+  const medianKm = sortedDistance[Math.floor((size - 1) / 2)] as number;
+  const measurableKm = SHORTEST_MEASURABLE * medianKm;
+  // The 99th percentile, or Tukey's far-out fence on log speed when lower: on a small day the
+  // percentile is the anomalies' own speed.
+  const q1 = selectQuantile(speeds, 0.25);
+  const q3 = selectQuantile(speeds, 0.75);
+  const fence = q1 > 0 ? q3 * (q3 / q1) ** 3 : Number.POSITIVE_INFINITY;
+  const fastKmh = Math.min(selectQuantile(speeds, FAST_QUANTILE), fence);
+  // The fast rides' speed before the fastest 2 %, which a day's own speeders would move.
+  const typicalFastKmh = Math.min(selectQuantile(speeds, BEYOND_QUANTILE), fence);
+  lt.sort();
+  const medianLogTime = lt[Math.floor((size - 1) / 2)] as number;
+  const longLogTime = lt[Math.floor(LONG_TIME_QUANTILE * (size - 1))] as number;
+
   const anomaly = new Uint8Array(n);
   const reasons = new Uint8Array(n);
-  const spread = normal.speedSpread > 0 ? normal.speedSpread : Number.NaN;
+  const score = new Float64Array(n);
   for (let i = 0; i < n; i += 1) {
-    const d = distance[i] as number;
-    const t = time[i] as number;
-    const z = (speedOf(d, t) - normal.speedMedian) / spread;
-    const outside = normal.cluster === -1 || labels[i] !== normal.cluster;
-    if (!outside && !(Math.abs(z) > SPEED_Z_LIMIT)) continue;
+    const di = distance[i] as number;
+    const li = logTime(time[i] as number);
+    const z = fit.z(di, li);
+    const speed = di / Math.exp(li);
+    const fast = di >= measurableKm && speed > fastKmh;
+    // Far faster than the day's fast rides is too fast at any distance: 100 km/h on a 15 km
+    // ride is only 2.5 times its peers on the expressway, but no taxi averages it.
+    const beyondDay =
+      di >= measurableKm && speed > typicalFastKmh
+        ? Math.log(speed / typicalFastKmh) / Math.log(BEYOND_FAST)
+        : 0;
+    const speedScore = Math.max((z < 0 && !fast ? 0 : Math.abs(z)) / SPEED_Z_LIMIT, beyondDay);
+    const rarityScore = di > medianKm ? rarity.score(Math.log(di)) : 0;
+    // Rounded so the score reads the same in every output and the same input gives the same bytes.
+    const s = Math.round(Math.max(speedScore, rarityScore) * 1_000) / 1_000;
+    score[i] = s;
+    if (!(s >= 1)) continue;
     anomaly[i] = 1;
     let bits = 0;
-    if (d > normal.distanceP99) bits |= LONG_DISTANCE;
-    if (t > normal.timeP99) bits |= LONG_TIME;
-    if (z > SPEED_Z_LIMIT) bits |= HIGH_SPEED;
-    if (z < -SPEED_Z_LIMIT) bits |= LOW_SPEED;
-    if (bits === 0) {
-      // The closest line: each score is 1 exactly on its line.
-      const scores: [number, number][] = [
-        [LONG_DISTANCE, d / normal.distanceP99],
-        [LONG_TIME, t / normal.timeP99],
-        [HIGH_SPEED, z / SPEED_Z_LIMIT],
-        [LOW_SPEED, -z / SPEED_Z_LIMIT],
-      ];
-      let best = LONG_DISTANCE;
-      let bestScore = -Infinity;
-      for (const [bit, score] of scores) {
-        if (score > bestScore) {
-          best = bit;
-          bestScore = score;
-        }
-      }
-      bits = best;
-    }
+    if (rarityScore >= 1) bits |= LONG_DISTANCE;
+    if (speedScore >= 1) bits |= z > 0 && beyondDay < 1 ? LOW_SPEED : HIGH_SPEED;
+    if (li > longLogTime) bits |= LONG_TIME;
+    // Rounding may lift a score to 1 whose reasons were each just under it: name the larger.
+    if (bits === 0 || bits === LONG_TIME)
+      bits |= rarityScore >= speedScore ? LONG_DISTANCE : z > 0 ? LOW_SPEED : HIGH_SPEED;
     reasons[i] = bits;
   }
-  return { anomaly, reasons, normal };
+  return {
+    anomaly,
+    reasons,
+    score,
+    profile: {
+      sample: size,
+      bands: Array.from(fit.upTo, (upTo, k) => ({
+        upToKm: upTo,
+        medianMinutes: 60 * Math.exp(fit.median[k] as number),
+        spread: fit.spread[k] as number,
+      })),
+      medianKm,
+      medianMinutes: 60 * Math.exp(medianLogTime),
+      fastKmh,
+      denseDensity: rarity.dense,
+    },
+  };
 }
 
 const NAMES: readonly [number, AnomalyReason][] = [

@@ -10,12 +10,16 @@ export interface ClusterOptions {
   eps?: number | undefined;
   minSamples?: number | undefined;
   engine?: Engine;
+  /** At most this share of the rides is flagged, the most severe kept; labels never change. */
+  maxShare?: number | undefined;
 }
 
 export interface ClusterParams extends DbscanParams {
   /** "default" when the volume-aware rule chose them. */
   source: 'default' | 'explicit';
   engine: Engine;
+  /** ANOMALY_MAX_SHARE, when set. */
+  maxShare?: number | undefined;
 }
 
 export interface ClusterResult extends AnomalyResult {
@@ -23,7 +27,35 @@ export interface ClusterResult extends AnomalyResult {
   core: Uint8Array;
   params: ClusterParams;
   standardization: { mean: [number, number]; scale: [number, number] };
-  counts: { rides: number; clusters: number; noise: number; anomalies: number };
+  counts: {
+    rides: number;
+    clusters: number;
+    noise: number;
+    anomalies: number;
+    /** Anomalies the share cap turned back to normal (the least severe). */
+    capped: number;
+  };
+}
+
+/**
+ * Keeps the `maxShare` most severe anomalies (ties: earlier rides first) and turns the rest back
+ * to normal, reasons and all; scores stay, so a capped ride still shows how close it came.
+ */
+function capShare(
+  result: { anomaly: Uint8Array; reasons: Uint8Array; score: Float64Array },
+  maxShare: number,
+): number {
+  const { anomaly, reasons, score } = result;
+  const allowed = Math.floor(maxShare * anomaly.length);
+  const flagged: number[] = [];
+  for (let i = 0; i < anomaly.length; i += 1) if (anomaly[i] === 1) flagged.push(i);
+  if (flagged.length <= allowed) return 0;
+  flagged.sort((a, b) => (score[b] as number) - (score[a] as number) || a - b);
+  for (const i of flagged.slice(allowed)) {
+    anomaly[i] = 0;
+    reasons[i] = 0;
+  }
+  return flagged.length - allowed;
 }
 
 /**
@@ -44,7 +76,11 @@ export function clusterRides(
     minSamples: options.minSamples ?? defaults.minSamples,
     source: explicit ? 'explicit' : 'default',
     engine: options.engine ?? 'fast',
+    ...(options.maxShare === undefined ? {} : { maxShare: options.maxShare }),
   };
+  if (options.maxShare !== undefined && !(options.maxShare > 0 && options.maxShare <= 1)) {
+    throw new InputError(`the anomaly share cap must be in (0, 1], got ${options.maxShare}`);
+  }
   const scaled = explicit ? standardize(distance, time) : standardizeWinsorized(distance, time);
   ['ride_dist', 'ride_time'].forEach((field, k) => {
     if (!Number.isFinite(scaled.mean[k]) || !Number.isFinite(scaled.scale[k])) {
@@ -56,7 +92,8 @@ export function clusterRides(
     }
   });
   const { labels, core } = dbscan(scaled.x, scaled.y, params, params.engine);
-  const explained = explainAnomalies(distance, time, labels);
+  const explained = explainAnomalies(distance, time);
+  const capped = options.maxShare === undefined ? 0 : capShare(explained, options.maxShare);
   let clusters = 0;
   let noise = 0;
   let anomalies = 0;
@@ -72,6 +109,6 @@ export function clusterRides(
     core,
     params,
     standardization: { mean: scaled.mean, scale: scaled.scale },
-    counts: { rides: labels.length, clusters, noise, anomalies },
+    counts: { rides: labels.length, clusters, noise, anomalies, capped },
   };
 }

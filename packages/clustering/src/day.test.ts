@@ -52,6 +52,7 @@ describe('clusterDay', () => {
       'label',
       'anomaly',
       'anomaly_reasons',
+      'anomaly_score',
     ]);
     for (const r of records) expect(r.anomaly_reasons.length > 0).toBe(r.anomaly);
   });
@@ -66,9 +67,9 @@ describe('clusterDay', () => {
     expect(out[1]?.startsWith(`${lines[1]?.slice(0, -1)},"label":`)).toBe(true);
   });
 
-  it('replaces label, anomaly and anomaly_reasons already in the input', async () => {
+  it('replaces label, anomaly, anomaly_reasons and anomaly_score already in the input', async () => {
     const { records } = await run(
-      '{"ride_id":1,"ride_dist":1,"ride_time":0.1,"label":99,"anomaly":"x"}',
+      '{"ride_id":1,"ride_dist":1,"ride_time":0.1,"label":99,"anomaly":"x","anomaly_score":"9"}',
       'jsonl',
     );
     expect(records[0]).toEqual({
@@ -76,8 +77,9 @@ describe('clusterDay', () => {
       ride_dist: 1,
       ride_time: 0.1,
       label: -1,
-      anomaly: true,
-      anomaly_reasons: expect.any(Array),
+      anomaly: false,
+      anomaly_reasons: [],
+      anomaly_score: 0,
     });
   });
 

@@ -72,7 +72,9 @@ export async function clusterDay(
   sinks: DaySinks,
   options: ClusterOptions = {},
   progress: (phase: DayPhase, rows: number) => void = () => {},
-): Promise<Omit<ClusteringRecord, 'clustered' | 'params'> & { params: ClusterParams }> {
+): Promise<
+  Omit<ClusteringRecord, 'clustered' | 'params'> & { params: ClusterParams; capped: number }
+> {
   const distance = new Column();
   const time = new Column();
   const valid: number[] = [];
@@ -107,7 +109,7 @@ export async function clusterDay(
   }
 
   progress('clustering', rows);
-  const { labels, anomaly, reasons, counts, params } = clusterRides(
+  const { labels, anomaly, reasons, score, counts, params } = clusterRides(
     distance.view(),
     time.view(),
     options,
@@ -123,6 +125,7 @@ export async function clusterDay(
         label: labels[next] as number,
         anomaly: anomaly[next] === 1,
         reasons: reasonNames(reasons[next] as number),
+        score: score[next] as number,
       };
       batch.push(`${appendVerdict(parsed.value, parsed.text, verdict)}\n`);
       next += 1;
@@ -148,6 +151,7 @@ export async function clusterDay(
     clusters: counts.clusters,
     noise: counts.noise,
     anomalies: counts.anomalies,
+    capped: counts.capped,
     params,
   };
 }

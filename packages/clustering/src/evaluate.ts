@@ -53,3 +53,126 @@ export function detectionQuality(rides: readonly TruthRide[], flagged: ArrayLike
     flaggedInjected,
   };
 }
+
+/**
+ * Detection quality on real days (issue #15): anomalies of the seed's kinds injected into real
+ * rides, with their truth, and the rules that say which real rides are obviously impossible,
+ * which already are anomalies of an injected kind, and which are ordinary.
+ */
+
+/** A seeded source of uniform numbers (the simulator's Random fits). */
+export interface Uniform {
+  next(): number;
+  uniform(min: number, max: number): number;
+}
+
+export type InjectedKind = 'stuck' | 'fast' | 'far';
+
+export interface RealDay {
+  name: string;
+  distance: Float64Array;
+  time: Float64Array;
+  /** Per ride: the injected kind, or null for a real ride left as it was. */
+  injected: (InjectedKind | null)[];
+}
+
+/** Share of a day's rides that get an anomaly injected (at least one per day). */
+export const INJECTED_SHARE = 0.015;
+
+const HOUR = 1;
+const MINUTE = HOUR / 60;
+
+/**
+ * A real ride no taxi could have made as recorded: a meter left running for hours, a trip of
+ * no time over a distance, or an average speed no city taxi reaches.
+ */
+export function impossible(distance: number, time: number): boolean {
+  if (time >= 3 * HOUR) return true;
+  if (time === 0) return distance > 0;
+  return distance >= 0.5 && distance / time >= 150;
+}
+
+/** A ride nobody would look at twice: 1–15 km, 5–60 min, 8–40 km/h. */
+export function ordinary(distance: number, time: number): boolean {
+  const speed = time > 0 ? distance / time : Number.POSITIVE_INFINITY;
+  return (
+    distance >= 1 &&
+    distance <= 15 &&
+    time >= 5 * MINUTE &&
+    time <= 60 * MINUTE &&
+    speed >= 8 &&
+    speed <= 40
+  );
+}
+
+function quantile(values: ArrayLike<number>, q: number): number {
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.floor(q * (sorted.length - 1))] as number;
+}
+
+/** What each injected kind is: a ride of at least `minKm` at the speeds given, or this far. */
+export const KINDS = {
+  /** Crawling at walking pace or slower: 1–5 km/h over at least 1 km. */
+  stuck: { minKm: 1, kmh: [1, 5] as const },
+  /** An average speed no city ride keeps: 90–160 km/h over at least 2 km. */
+  fast: { minKm: 2, kmh: [90, 160] as const },
+  /** 2–4 times the day's 99th-percentile distance, at the speed the ride had. */
+  far: { times: [2, 4] as const },
+} as const;
+
+/**
+ * Whether a real ride, as recorded, already is an anomaly of an injected kind: such rides are
+ * counted with the injected ones, since no rule could flag one and not the other.
+ */
+export function alike(distance: number, time: number, p99Km: number): boolean {
+  const speed = time > 0 ? distance / time : Number.POSITIVE_INFINITY;
+  return (
+    (distance >= KINDS.stuck.minKm && speed <= KINDS.stuck.kmh[1]) ||
+    (distance >= KINDS.fast.minKm && speed >= KINDS.fast.kmh[0]) ||
+    distance >= KINDS.far.times[0] * p99Km
+  );
+}
+
+/** The 99th-percentile distance of a day. */
+export function p99Km(distance: ArrayLike<number>): number {
+  return quantile(distance, 0.99);
+}
+
+/**
+ * Injects anomalies of the seed's kinds into real rides, at magnitudes a dispatcher would call
+ * anomalous (see KINDS), and returns the day with its truth. Impossible rides are left out of
+ * the choice, so each injected ride was a possible one.
+ */
+export function injectAnomalies(
+  name: string,
+  distance: ArrayLike<number>,
+  time: ArrayLike<number>,
+  random: Uniform,
+): RealDay {
+  const n = distance.length;
+  const d = Float64Array.from(distance);
+  const t = Float64Array.from(time);
+  const injected: (InjectedKind | null)[] = new Array(n).fill(null);
+  const p99 = p99Km(d);
+  const count = Math.max(1, Math.round(INJECTED_SHARE * n));
+  const kinds: InjectedKind[] = ['stuck', 'fast', 'far'];
+  for (let k = 0; k < count; k += 1) {
+    const kind = kinds[k % kinds.length] as InjectedKind;
+    for (let tries = 0; tries < 1_000; tries += 1) {
+      const i = Math.floor(random.next() * n);
+      const di = d[i] as number;
+      const ti = t[i] as number;
+      if (injected[i] !== null || impossible(di, ti) || ti <= 0 || di <= 0) continue;
+      if (kind === 'far') {
+        const far = p99 * random.uniform(KINDS.far.times[0], KINDS.far.times[1]);
+        t[i] = ti * (far / di);
+        d[i] = far;
+      } else if (di >= KINDS[kind].minKm) {
+        t[i] = di / random.uniform(KINDS[kind].kmh[0], KINDS[kind].kmh[1]);
+      } else continue;
+      injected[i] = kind;
+      break;
+    }
+  }
+  return { name, distance: d, time: t, injected };
+}

@@ -1,8 +1,8 @@
 export {
   ANOMALY_REASONS,
   type AnomalyReason,
+  type DayProfile,
   explainAnomalies,
-  type NormalProfile,
   reasonNames,
   SPEED_Z_LIMIT,
 } from './anomaly.ts';
@@ -20,7 +20,21 @@ export {
   type RejectedRow,
 } from './day.ts';
 export { checkDbscanParams, type DbscanParams, dbscan } from './dbscan.ts';
-export { detectionQuality, type Quality, type TruthRide } from './evaluate.ts';
+export {
+  alike,
+  detectionQuality,
+  INJECTED_SHARE,
+  type InjectedKind,
+  impossible,
+  injectAnomalies,
+  KINDS,
+  ordinary,
+  p99Km,
+  type Quality,
+  type RealDay,
+  type TruthRide,
+  type Uniform,
+} from './evaluate.ts';
 export { DEFAULT_MIN_SAMPLES, defaultDbscanParams } from './params.ts';
 export { type Standardized, standardize, standardizeWinsorized } from './standardize.ts';
 export { type DbscanResult, ENGINES, type Engine } from './types.ts';

@@ -41,20 +41,24 @@ export function envInt(options: { min?: number; max?: number } = {}) {
     .refine(n => n >= min && n <= max, message);
 }
 
-export function envNumber(options: { min?: number; exclusiveMin?: boolean } = {}) {
-  const bound =
+export function envNumber(options: { min?: number; exclusiveMin?: boolean; max?: number } = {}) {
+  const low =
     options.min === undefined
       ? ''
       : options.exclusiveMin
         ? ` > ${options.min}`
         : ` ≥ ${options.min}`;
-  const message = `must be a number${bound}`;
+  const high = options.max === undefined ? '' : `${low ? ' and' : ''} ≤ ${options.max}`;
+  const message = `must be a number${low}${high}`;
   return z
     .string()
     .refine(text => parseDecimal(text) !== undefined, message)
     .transform(Number)
     .refine(
-      n => options.min === undefined || (options.exclusiveMin ? n > options.min : n >= options.min),
+      n =>
+        (options.min === undefined ||
+          (options.exclusiveMin ? n > options.min : n >= options.min)) &&
+        (options.max === undefined || n <= options.max),
       message,
     );
 }

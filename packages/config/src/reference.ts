@@ -163,6 +163,12 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
       "DBSCAN min_samples, the point itself included. With both set, labels are scikit-learn's.",
   },
   {
+    name: 'ANOMALY_MAX_SHARE',
+    default: 'unset',
+    description:
+      "At most this share of a day's rides (0 to 1, e.g. `0.01`) is flagged anomalous: the most severe by `anomaly_score`. Labels and scores do not change.",
+  },
+  {
     name: 'RAW_WAIT_MINUTES',
     default: '`360`',
     description:

@@ -19,6 +19,9 @@ export const ClusteringRecord = z.object({
     eps: z.number(),
     minSamples: z.number().int(),
     source: z.enum(['default', 'explicit']),
+    /** ANOMALY_MAX_SHARE when it was set, and how many anomalies it turned back to normal. */
+    maxShare: z.number().optional(),
+    capped: z.number().int().min(0).optional(),
   }),
   clustered: z.object({ bytes: z.number().int().min(0), sha256: z.string() }),
 });

@@ -18,7 +18,7 @@ export const INPUT_FIELDS = [
 ] as const;
 
 /** Appended by the cluster step, in this order. */
-export const VERDICT_FIELDS = ['label', 'anomaly', 'anomaly_reasons'] as const;
+export const VERDICT_FIELDS = ['label', 'anomaly', 'anomaly_reasons', 'anomaly_score'] as const;
 
 /** Appended by the load step after the verdict, in this order. */
 export const SUMMARY_FIELDS = [
@@ -47,6 +47,8 @@ export interface OutputRecord {
   label: number;
   anomaly: boolean;
   anomaly_reasons: string[];
+  /** Severity within the day: 1 on the line between normal and anomalous, larger is worse. */
+  anomaly_score: number;
   summary: string | null;
   summary_source: 'llm' | 'extractive' | 'failed' | null;
   likely_cause: string | null;
@@ -59,15 +61,18 @@ export interface Verdict {
   label: number;
   anomaly: boolean;
   reasons: readonly string[];
+  /** Severity within the day; a finite number. */
+  score: number;
 }
 
-const VERDICT_PATTERN = /"(label|anomaly|anomaly_reasons)"\s*:/;
+const VERDICT_PATTERN = /"(label|anomaly|anomaly_reasons|anomaly_score)"\s*:/;
 /** A key written with escapes ("lab\u0065l") could be a verdict field; such rows take the slow path. */
 const ESCAPED_KEY = /"(?:[^"\\]|\\.)*\\(?:[^"\\]|\\.)*"\s*:/;
 
-function verdictText({ label, anomaly, reasons }: Verdict): string {
+function verdictText({ label, anomaly, reasons, score }: Verdict): string {
+  if (!Number.isFinite(score)) throw new Error(`anomaly_score must be finite, got ${score}`);
   const list = reasons.length === 0 ? '[]' : `["${reasons.join('","')}"]`;
-  return `"label":${label},"anomaly":${anomaly},"anomaly_reasons":${list}`;
+  return `"label":${label},"anomaly":${anomaly},"anomaly_reasons":${list},"anomaly_score":${score}`;
 }
 
 /**
@@ -93,15 +98,14 @@ export function appendVerdict(value: unknown, text: string | undefined, verdict:
   return `${json.slice(0, -1)}${json === '{}' ? '' : ','}${added}}`;
 }
 
-// The cluster step is about to write each ride's anomaly_score last; lines with it are read too.
 const VERDICT_TAIL =
-  /"anomaly":(true|false),"anomaly_reasons":\[[^\]]*\](?:,"anomaly_score":[0-9.eE+-]+)?\}$/;
+  /"anomaly":(true|false),"anomaly_reasons":\[[^\]]*\],"anomaly_score":(-?[0-9][0-9.eE+-]*)\}$/;
 
-/** Whether a clustered line is an anomaly, read from its tail without parsing the line. */
-export function readVerdict(line: string): { anomaly: boolean } {
+/** Whether a clustered line is an anomaly, and how severe, read from its tail without parsing it. */
+export function readVerdict(line: string): { anomaly: boolean; score: number } {
   const match = VERDICT_TAIL.exec(line);
   if (!match) throw new Error(`clustered line does not end with its labels: ${line.slice(-120)}`);
-  return { anomaly: match[1] === 'true' };
+  return { anomaly: match[1] === 'true', score: Number(match[2]) };
 }
 
 /** The summary fields of one ride, as the output line holds them. */
@@ -148,6 +152,7 @@ export function readOutputLine(line: string, where: string): OutputRecord {
   if (typeof record.ride_time !== 'number') throw bad('ride_time', 'a number');
   if (!Number.isInteger(record.label)) throw bad('label', 'an integer');
   if (typeof record.anomaly !== 'boolean') throw bad('anomaly', 'a boolean');
+  if (typeof record.anomaly_score !== 'number') throw bad('anomaly_score', 'a number');
   if (
     !Array.isArray(record.anomaly_reasons) ||
     record.anomaly_reasons.some(r => typeof r !== 'string')

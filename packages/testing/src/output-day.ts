@@ -16,6 +16,8 @@ export function* simulatedOutputDay(options: { date: RideDate; rides: number; se
       label: anomaly ? -1 : 0,
       anomaly,
       anomaly_reasons: anomaly ? [reason] : [],
+      // The simulator's truth stands in for a score: anomalies at 1 and over, in a fixed order.
+      anomaly_score: anomaly ? 1 + (ride.ride_dist % 1) : 0,
       summary: anomaly ? `Likely ${reason}: ${ride.traffic}` : null,
       summary_source: anomaly ? 'extractive' : null,
       likely_cause: anomaly ? 'traffic_incident' : null,

@@ -13,6 +13,7 @@ const shape = {
   ...jobLockEnv,
   DBSCAN_EPS: envNumber({ min: 0, exclusiveMin: true }).optional(),
   DBSCAN_MIN_SAMPLES: envInt({ min: 1 }).optional(),
+  ANOMALY_MAX_SHARE: envNumber({ min: 0, exclusiveMin: true, max: 1 }).optional(),
   RAW_WAIT_MINUTES: envInt({ min: 0, max: 7 * 24 * 60 }).default(360),
 };
 
@@ -20,6 +21,8 @@ export interface ClusterWorkerEnv {
   infra: Infra;
   eps: number | undefined;
   minSamples: number | undefined;
+  /** At most this share of a day's rides is flagged (the most severe); unset, no cap. */
+  maxShare: number | undefined;
   /** How long a day's raw input may be late before the job fails. */
   rawWaitMs: number;
   worker: { lockDuration: number; stalledInterval: number };
@@ -32,6 +35,7 @@ export function loadEnv(source: EnvSource = process.env): ClusterWorkerEnv {
     infra: infraFrom(env),
     eps: env.DBSCAN_EPS,
     minSamples: env.DBSCAN_MIN_SAMPLES,
+    maxShare: env.ANOMALY_MAX_SHARE,
     rawWaitMs: env.RAW_WAIT_MINUTES * 60_000,
     worker: jobLockOptions(env.JOB_LOCK_SECONDS),
   };

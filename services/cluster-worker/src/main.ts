@@ -12,7 +12,7 @@ export function start() {
       const { close } = createClusterWorker({
         redisUrl: redis.value,
         store: store.value,
-        cluster: { eps: env.eps, minSamples: env.minSamples },
+        cluster: { eps: env.eps, minSamples: env.minSamples, maxShare: env.maxShare },
         rawWaitMs: env.rawWaitMs,
         worker: env.worker,
         log,
@@ -26,6 +26,7 @@ export function start() {
           redis: redis.description,
           s3: store.description,
           dbscan,
+          anomalyMaxShare: env.maxShare ?? 'none',
           rawWaitMinutes: env.rawWaitMs / 60_000,
         },
         close,

@@ -14,7 +14,7 @@ import { DelayedError, UnrecoverableError } from 'bullmq';
 
 export interface ClusterProcessorDeps {
   store: ObjectStore;
-  cluster: Pick<ClusterOptions, 'eps' | 'minSamples'>;
+  cluster: Pick<ClusterOptions, 'eps' | 'minSamples' | 'maxShare'>;
   /** How long after the job was created a missing raw input is waited for. */
   rawWaitMs: number;
   log: Logger;
@@ -125,7 +125,14 @@ export function clusterProcessor(deps: ClusterProcessorDeps) {
         noise: summary.noise,
         anomalies: summary.anomalies,
         // The engine is how, not what: it stays out of the record.
-        params: { eps: params.eps, minSamples: params.minSamples, source: params.source },
+        params: {
+          eps: params.eps,
+          minSamples: params.minSamples,
+          source: params.source,
+          ...(params.maxShare === undefined
+            ? {}
+            : { maxShare: params.maxShare, capped: summary.capped }),
+        },
         clustered: { bytes: clustered.bytes, sha256: clustered.sha256 },
       };
       await store.putJson(keys.clustering(date), record);

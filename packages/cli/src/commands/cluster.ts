@@ -16,7 +16,7 @@ import { checkDistinct, checkOutputPath, plural, writeChunks } from '../output.t
 import { DEFAULT_TLC_ZONE } from './import.ts';
 
 export const CLUSTER_USAGE =
-  'etml cluster --input FILE --output FILE|- [--eps E] [--min-samples M] [--engine fast|density-clustering] [--rejected FILE] [--tz ZONE]';
+  'etml cluster --input FILE --output FILE|- [--eps E] [--min-samples M] [--engine fast|density-clustering] [--max-share S] [--rejected FILE] [--tz ZONE]';
 
 function epsFlag(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -25,6 +25,17 @@ function epsFlag(value: string | undefined): number | undefined {
     throw new UsageError(`cluster: --eps must be a number > 0, got ${JSON.stringify(value)}`);
   }
   return eps;
+}
+
+function maxShareFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const share = parseDecimal(value) ?? Number.NaN;
+  if (!(share > 0 && share <= 1)) {
+    throw new UsageError(
+      `cluster: --max-share must be a number in (0, 1], got ${JSON.stringify(value)}`,
+    );
+  }
+  return share;
 }
 
 function engineFlag(value: string | undefined): Engine {
@@ -58,6 +69,7 @@ export const clusterCommand: Command = async args => {
     eps: { type: 'string' },
     'min-samples': { type: 'string' },
     engine: { type: 'string' },
+    'max-share': { type: 'string' },
     rejected: { type: 'string' },
     tz: { type: 'string' },
   });
@@ -69,6 +81,7 @@ export const clusterCommand: Command = async args => {
       ? undefined
       : intFlag('cluster', 'min-samples', flags['min-samples'], 0, { min: 1, max: 1_000_000_000 });
   const engine = engineFlag(flags.engine);
+  const maxShare = maxShareFlag(flags['max-share']);
   // Rejected rows are never dropped: beside the output, or in ./rejected.jsonl for standard output.
   const rejectedPath =
     flags.rejected ?? (output === '-' ? 'rejected.jsonl' : `${output}.rejected.jsonl`);
@@ -103,13 +116,14 @@ export const clusterCommand: Command = async args => {
       },
       output: chunks => writeChunks(output, chunks),
     },
-    { eps, minSamples, engine },
+    { eps, minSamples, engine, maxShare },
   ).catch(inFile('cluster', input));
 
   const { params } = summary;
   process.stderr.write(
     `clustered ${summary.valid} rides from ${input} (${format}): ${plural(summary.clusters, 'cluster')}, ` +
-      `${summary.noise} noise, ${summary.anomalies} anomalies; eps ${params.eps.toPrecision(4)}, ` +
+      `${summary.noise} noise, ${summary.anomalies} anomalies` +
+      `${summary.capped > 0 ? ` (${summary.capped} less severe ones left out by --max-share)` : ''}; eps ${params.eps.toPrecision(4)}, ` +
       `min_samples ${params.minSamples} (${params.source}), engine ${params.engine} -> ` +
       `${output === '-' ? 'standard output' : output}\n`,
   );

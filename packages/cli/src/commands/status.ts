@@ -1,4 +1,4 @@
-import { keys, type RideDate } from '@etml/domain';
+import { keys, type RideDate, readVerdict } from '@etml/domain';
 import { jobIds } from '@etml/queues';
 import { connectStore } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
@@ -30,6 +30,51 @@ async function manifestLine(store: ObjectStore, date: RideDate): Promise<string>
     : 'no manifest: the day is not complete';
 }
 
+/** Anomalies listed by `etml status`, most severe first. */
+const SEVERE_SHOWN = 10;
+
+/**
+ * The day's most severe anomalies, from its clustered rides (there as soon as cluster-D is
+ * done), read line by line: only the verdict's tail is parsed until a line makes the list.
+ */
+async function severeLines(store: ObjectStore, date: RideDate): Promise<string[]> {
+  const key = keys.clustered(date);
+  if (!(await store.exists(key))) return [];
+  const top: { score: number; index: number; line: string }[] = [];
+  let anomalies = 0;
+  let index = 0;
+  for await (const line of store.readLines(key)) {
+    if (line === '') continue;
+    index += 1;
+    const verdict = readVerdict(line);
+    if (!verdict.anomaly) continue;
+    anomalies += 1;
+    const weakest = top[top.length - 1];
+    if (top.length === SEVERE_SHOWN && weakest && verdict.score <= weakest.score) continue;
+    top.push({ score: verdict.score, index, line });
+    top.sort((a, b) => b.score - a.score || a.index - b.index);
+    if (top.length > SEVERE_SHOWN) top.pop();
+  }
+  if (anomalies === 0) return ['anomalies: none'];
+  const out = [
+    `anomalies: ${anomalies}; the ${Math.min(anomalies, SEVERE_SHOWN)} most severe (anomaly_score):`,
+  ];
+  for (const { line } of top) {
+    const ride = JSON.parse(line) as {
+      ride_id: string | number;
+      ride_dist: number;
+      ride_time: number;
+      anomaly_score: number;
+      anomaly_reasons: string[];
+    };
+    out.push(
+      `  ${ride.anomaly_score.toFixed(2).padStart(7)}  ride ${ride.ride_id}: ` +
+        `${ride.ride_dist.toFixed(2)} km in ${(ride.ride_time * 60).toFixed(1)} min (${ride.anomaly_reasons.join(', ')})`,
+    );
+  }
+  return out;
+}
+
 /** etml status: where a day stands, step by step, with failures and outputs. */
 export const statusCommand: Command = async (args, getEnv) => {
   const flags = parseFlags('status', args, { date: { type: 'string' } });
@@ -55,6 +100,7 @@ export const statusCommand: Command = async (args, getEnv) => {
       }
       if (failures.length > 10) out.push(`    … and ${failures.length - 10} more`);
     }
+    out.push(...(await severeLines(store, date)));
     out.push(`outputs: ${await manifestLine(store, date)}`);
     return out;
   });

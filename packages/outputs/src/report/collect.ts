@@ -7,6 +7,9 @@ export interface AnomalyRow {
   ride_time: number;
   ride_speed: number | null;
   reasons: string[];
+  score: number;
+  /** Position in the day's rides, which breaks ties of score. */
+  index: number;
   summary: string | null;
   summary_source: string | null;
   likely_cause: string | null;
@@ -32,7 +35,7 @@ export interface DayRides {
   /** Which rides are anomalous, and the key of their reasons ("long_time+low_speed"). */
   anomalyIndex: Uint32Array;
   anomalyKeys: string[];
-  /** The first REPORT_TABLE_MAX anomalies, in input order. */
+  /** The REPORT_TABLE_MAX most severe anomalies, most severe first (then in input order). */
   table: AnomalyRow[];
 }
 
@@ -41,6 +44,17 @@ function grow(array: Float64Array<ArrayBuffer>, length: number): Float64Array<Ar
   const bigger = new Float64Array(Math.max(length, array.length * 2));
   bigger.set(array);
   return bigger;
+}
+
+/** Most severe first; equal scores in input order. */
+const bySeverity = (a: AnomalyRow, b: AnomalyRow) => b.score - a.score || a.index - b.index;
+
+function weakestRow(table: readonly AnomalyRow[]): number {
+  let weakest = 0;
+  for (let k = 1; k < table.length; k += 1) {
+    if (bySeverity(table[k] as AnomalyRow, table[weakest] as AnomalyRow) > 0) weakest = k;
+  }
+  return weakest;
 }
 
 /** The reasons of one anomaly, in their canonical order, as one legend key. */
@@ -65,6 +79,8 @@ export class DayRidesCollector {
   private bySource: Record<string, number> = {};
   private byCause: Record<string, number> = {};
   private table: AnomalyRow[] = [];
+  /** Where the least severe row of a full table is. */
+  private weakest = -1;
 
   add(record: OutputRecord): void {
     const i = this.rides;
@@ -79,21 +95,30 @@ export class DayRidesCollector {
     for (const reason of record.anomaly_reasons) bump(this.byReason, reason);
     bump(this.bySource, record.summary_source ?? 'none');
     bump(this.byCause, record.likely_cause ?? 'none');
+    const row: AnomalyRow = {
+      ride_id: record.ride_id,
+      ride_dist: record.ride_dist,
+      ride_time: record.ride_time,
+      ride_speed: record.ride_speed ?? null,
+      reasons: record.anomaly_reasons,
+      score: record.anomaly_score,
+      index: i,
+      summary: record.summary,
+      summary_source: record.summary_source,
+      likely_cause: record.likely_cause,
+      summary_error: record.summary_error,
+      news: record.news ?? null,
+      weather: record.weather ?? null,
+      traffic: record.traffic ?? null,
+    };
+    // Keep the most severe: a full table swaps its weakest row for a more severe one (a later
+    // ride of equal score does not displace an earlier one).
     if (this.table.length < REPORT_TABLE_MAX) {
-      this.table.push({
-        ride_id: record.ride_id,
-        ride_dist: record.ride_dist,
-        ride_time: record.ride_time,
-        ride_speed: record.ride_speed ?? null,
-        reasons: record.anomaly_reasons,
-        summary: record.summary,
-        summary_source: record.summary_source,
-        likely_cause: record.likely_cause,
-        summary_error: record.summary_error,
-        news: record.news ?? null,
-        weather: record.weather ?? null,
-        traffic: record.traffic ?? null,
-      });
+      this.table.push(row);
+      if (this.table.length === REPORT_TABLE_MAX) this.weakest = weakestRow(this.table);
+    } else if (row.score > (this.table[this.weakest] as AnomalyRow).score) {
+      this.table[this.weakest] = row;
+      this.weakest = weakestRow(this.table);
     }
   }
 
@@ -108,7 +133,7 @@ export class DayRidesCollector {
       time: this.time.subarray(0, this.rides),
       anomalyIndex: Uint32Array.from(this.anomalyIndex),
       anomalyKeys: this.anomalyKeys,
-      table: this.table,
+      table: [...this.table].sort(bySeverity),
     };
   }
 }

@@ -114,7 +114,7 @@ function anomalyTable(day: DayRides): string {
   if (day.table.length === 0) return '<p class="muted">No anomalies.</p>';
   const shown =
     day.anomalies > day.table.length
-      ? `<p class="muted">The first ${number(day.table.length)} of ${number(day.anomalies)} anomalies, in input order; all of them are in rides.parquet and rides.jsonl.</p>`
+      ? `<p class="muted">The ${number(day.table.length)} most severe of ${number(day.anomalies)} anomalies; all of them are in rides.parquet and rides.jsonl.</p>`
       : '';
   const rows = day.table
     .map(ride => {
@@ -126,10 +126,10 @@ function anomalyTable(day: DayRides): string {
         .filter(field => ride[field])
         .map(field => `<div class="ctx"><b>${field}:</b> ${e(ride[field])}</div>`)
         .join('');
-      return `<tr><td>${e(ride.ride_id)}</td><td class="n">${decimals(ride.ride_dist, 2)}</td><td class="n">${decimals(ride.ride_time * 60, 1)}</td><td class="n">${decimals(ride.ride_speed, 1)}</td><td>${e(ride.reasons.join(', '))}</td><td>${e(ride.likely_cause ?? '—')}</td><td>${summary}${context ? `<details><summary>context</summary>${context}</details>` : ''}</td></tr>`;
+      return `<tr><td>${e(ride.ride_id)}</td><td class="n">${decimals(ride.ride_dist, 2)}</td><td class="n">${decimals(ride.ride_time * 60, 1)}</td><td class="n">${decimals(ride.ride_speed, 1)}</td><td class="n">${decimals(ride.score, 2)}</td><td>${e(ride.reasons.join(', '))}</td><td>${e(ride.likely_cause ?? '—')}</td><td>${summary}${context ? `<details><summary>context</summary>${context}</details>` : ''}</td></tr>`;
     })
     .join('');
-  return `${shown}<table><thead><tr><th>ride</th><th class="n">distance (km)</th><th class="n">time (min)</th><th class="n">speed (km/h)</th><th>reasons</th><th>likely cause</th><th>summary</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `${shown}<table><thead><tr><th>ride</th><th class="n">distance (km)</th><th class="n">time (min)</th><th class="n">speed (km/h)</th><th class="n">severity</th><th>reasons</th><th>likely cause</th><th>summary</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /**

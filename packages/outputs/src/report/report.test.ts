@@ -28,6 +28,7 @@ function day(rides: number, every: number, edit?: (r: OutputRecord, i: number) =
       label: anomaly ? -1 : 0,
       anomaly,
       anomaly_reasons: anomaly ? (reasons[(i / every) % reasons.length] ?? []) : [],
+      anomaly_score: anomaly ? 1 + ((i * 31) % 97) / 10 : 0.5,
       summary: anomaly ? `summary ${i}` : null,
       summary_source: anomaly ? 'llm' : null,
       likely_cause: anomaly ? 'weather' : null,
@@ -101,8 +102,21 @@ describe('report.html', () => {
     );
     expect(html).toContain('<td>2025-07-28</td><td class="n">—</td>');
     expect(html).toContain('no data');
-    expect(html).toContain(`The first ${REPORT_TABLE_MAX} of 600 anomalies`);
+    expect(html).toContain(`The ${REPORT_TABLE_MAX} most severe of 600 anomalies`);
     expect(html.match(/<details>/g)).toHaveLength(REPORT_TABLE_MAX);
+  });
+
+  test('lists the most severe anomalies first, and keeps the most severe when the table is full', () => {
+    const rides = day(6_000, 10);
+    const all = Array.from({ length: 600 }, (_, k) => 1 + ((k * 10 * 31) % 97) / 10);
+    const kept = rides.table.map(row => row.score);
+    expect(kept).toEqual([...kept].sort((a, b) => b - a));
+    expect(Math.min(...kept)).toBe(all.sort((a, b) => b - a)[REPORT_TABLE_MAX - 1]);
+    const html = renderReport(rides, context, []);
+    const severities = [...html.matchAll(/<td class="n">([0-9.]+)<\/td><td>(?:long|low)/g)].map(m =>
+      Number(m[1]),
+    );
+    expect(severities.slice(0, 3)).toEqual(kept.slice(0, 3).map(s => Number(s.toFixed(2))));
   });
 
   test('the same day renders to the same bytes', () => {
