@@ -12,9 +12,9 @@ const LOW_SPEED = 8;
 export const SPEED_Z_LIMIT = 3.5;
 /**
  * The spread of log time is taken as at least this, so a ride is too slow or too fast only when
- * it is at least e^(3.5 × 0.2) ≈ 2 times off its peers, however regular the day is.
+ * it is at least e^(3.5 × 0.15) ≈ 1.7 times off its peers, however regular the day is.
  */
-const MIN_SPREAD = 0.2;
+const MIN_SPREAD = 0.15;
 /**
  * A ride is too fast only when it is also faster than this share of the day's rides (or than
  * the upper fence of the day's speeds): a quick hop or a night run on the highway is not news.
