@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import { createClusterWorker } from '@etml/cluster-worker';
-import { keys, type RideDate } from '@etml/domain';
+import { type ClusteringRecord, keys, type RideDate } from '@etml/domain';
+import type { DayManifest } from '@etml/outputs';
 import {
   enqueueClusterDay,
+  enqueueLoadDay,
   jobIds,
   type LoadDayResult,
   producerConnection,
@@ -43,6 +46,58 @@ export async function uploadDistinctDay(store: ObjectStore, date: RideDate, ride
       }
     })(),
   );
+}
+
+/**
+ * A clustered day written as the cluster step writes one (clustered/date=D/rides.jsonl and its
+ * _clustering.json), for tests that choose each ride's verdict, anomaly_score included.
+ */
+export async function uploadClusteredDay(
+  store: ObjectStore,
+  date: RideDate,
+  rides: readonly (Record<string, unknown> & { anomaly: boolean })[],
+): Promise<void> {
+  const text = rides.map(ride => `${JSON.stringify(ride)}\n`).join('');
+  await store.putBytes(keys.clustered(date), text, 'application/x-ndjson');
+  const anomalies = rides.filter(r => r.anomaly).length;
+  const record: ClusteringRecord = {
+    input: store.uri(keys.raw(date, 'jsonl')),
+    rows: rides.length,
+    valid: rides.length,
+    rejected: 0,
+    clusters: 1,
+    noise: anomalies,
+    anomalies,
+    params: { eps: 0.3, minSamples: 10, source: 'explicit' },
+    clustered: {
+      bytes: Buffer.byteLength(text),
+      sha256: createHash('sha256').update(text).digest('hex'),
+    },
+  };
+  await store.putJson(keys.clustering(date), record);
+  await store.putBytes(keys.rejected(date), '', 'application/x-ndjson');
+}
+
+/** A line of output/date=D/rides.jsonl, as the tests read it. */
+export interface OutputRide {
+  ride_id: string;
+  anomaly: boolean;
+  anomaly_reasons: string[];
+  summary: string | null;
+  summary_source: string | null;
+  likely_cause: string | null;
+  summary_error: string | null;
+}
+
+/** A loaded day: rides.jsonl's text and rides, and the manifest. */
+export async function readOutputDay(store: ObjectStore, date: RideDate) {
+  const text = (await store.getBytes(keys.output(date, 'rides.jsonl'))).toString('utf8');
+  const rides = text
+    .trim()
+    .split('\n')
+    .map(line => JSON.parse(line) as OutputRide);
+  const manifest = await store.getJson<DayManifest>(keys.manifest(date));
+  return { text, rides, manifest };
 }
 
 export function llm(url: string, model = 'gpt-4o-mini', timeoutMs?: number): Summarizer {
@@ -123,6 +178,11 @@ export async function startPipeline(
       if (state === 'completed' || state === 'failed') await job?.retry(state);
       await finished(clusterQueue, jobId, timeoutMs);
       return finished<LoadDayResult>(loadQueue, jobIds.loadDay(date), timeoutMs);
+    },
+    /** Enqueues load-D (again, when it ran before) for a day already clustered, and waits. */
+    async loadDay(date: RideDate, timeoutMs = 60_000): Promise<LoadDayResult> {
+      const { jobId } = await enqueueLoadDay(loadQueue, date);
+      return finished<LoadDayResult>(loadQueue, jobId, timeoutMs);
     },
   };
 }

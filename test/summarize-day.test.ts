@@ -1,32 +1,19 @@
 import { keys, parseRideDate } from '@etml/domain';
-import type { DayManifest } from '@etml/outputs';
 import { jobIds } from '@etml/queues';
 import { startFakeLlm, test } from '@etml/testing';
 import { describe, expect, onTestFinished } from 'vitest';
 import { runEtml, s3Env, storeOf } from './helpers.ts';
-import { llm, startPipeline, uploadDistinctDay, uploadSimulatedDay } from './pipeline.ts';
+import {
+  llm,
+  readOutputDay,
+  startPipeline,
+  uploadDistinctDay,
+  uploadSimulatedDay,
+} from './pipeline.ts';
 
 const date = parseRideDate('2025-07-30');
 
-interface OutputRide {
-  ride_id: string;
-  anomaly: boolean;
-  anomaly_reasons: string[];
-  summary: string | null;
-  summary_source: string | null;
-  likely_cause: string | null;
-  summary_error: string | null;
-}
-
-async function readOutput(store: ReturnType<typeof storeOf>) {
-  const text = (await store.getBytes(keys.output(date, 'rides.jsonl'))).toString('utf8');
-  const rides = text
-    .trim()
-    .split('\n')
-    .map(line => JSON.parse(line) as OutputRide);
-  const manifest = await store.getJson<DayManifest>(keys.manifest(date));
-  return { text, rides, manifest };
-}
+const readOutput = (store: ReturnType<typeof storeOf>) => readOutputDay(store, date);
 
 describe('a day end to end: cluster, summarize each anomaly, load', () => {
   test('2,000 rides: every anomaly summarized, no prompt sent twice, and a forced rerun is byte-identical with 0 LLM calls', async ({

@@ -16,6 +16,8 @@ const USAGE = `usage: node bench/llm.ts [options]
                           simulated day as it comes (a few situations, so prompts repeat)
   --window-seconds S      throughput: the fake's and the limiter's window (default 60)
   --rpm R                 throughput: requests per window on both sides (default 600)
+  --tpm T                 throughput: also a tokens limit per window on both sides (the fake's
+                          and LLM_MAX_TOKENS_PER_MINUTE); e.g. --tpm 200000 --rpm 10000
   --cpu-prof              overhead: profile the summarize-workers (node --cpu-prof) and show
                           which libraries their CPU time goes to; the profiler slows them`;
 
@@ -30,6 +32,7 @@ export function readOptions() {
       'overhead-days': { type: 'string' },
       'window-seconds': { type: 'string' },
       rpm: { type: 'string' },
+      tpm: { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -56,6 +59,7 @@ export function readOptions() {
     runs: int(values.runs, quick ? 1 : 3),
     windowMs: int(values['window-seconds'], quick ? 6 : 60) * 1_000,
     rpm: int(values.rpm, quick ? 60 : 600),
+    tpm: values.tpm === undefined ? undefined : int(values.tpm, 0),
     cpuProf: values['cpu-prof'],
   };
 }

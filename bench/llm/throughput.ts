@@ -12,9 +12,9 @@ export async function throughput(options: Options, tmp: string): Promise<void> {
   process.stderr.write('\n## 1. Throughput\n');
   const keep = cleanups.length;
   const startedOn = machine();
-  const { rpm, windowMs } = options;
+  const { rpm, tpm, windowMs } = options;
   const infra = await startInfra(join(tmp, 'throughput'));
-  const fake: FakeLlm = await startFakeLlm({ rpm, windowMs, latencyMs: 50 });
+  const fake: FakeLlm = await startFakeLlm({ rpm, tpm, windowMs, latencyMs: 50 });
   cleanups.push(() => fake.close());
   const date = BENCH_DATE;
   progress(`uploading ${count(options.rides)} rides`);
@@ -26,6 +26,7 @@ export async function throughput(options: Options, tmp: string): Promise<void> {
     OPENAI_MODEL: 'gpt-4o-mini',
     LLM_MAX_REQUESTS_PER_MINUTE: String(rpm),
     LLM_RATE_WINDOW_SECONDS: String(windowMs / 1_000),
+    ...(tpm === undefined ? {} : { LLM_MAX_TOKENS_PER_MINUTE: String(tpm) }),
   };
   progress(`starting cluster-worker and ${SUMMARIZE_WORKERS} summarize-workers`);
   const services = [
@@ -54,33 +55,41 @@ export async function throughput(options: Options, tmp: string): Promise<void> {
   reportErrors('throughput', infra);
 
   const requests = fake.requests;
-  const accepted = requests.filter(r => r.status === 200).map(r => r.at);
+  // Windows are filled in requests, or in tokens when there is a tokens limit.
+  const limit = tpm ?? rpm;
+  const unit = tpm === undefined ? 'requests' : 'tokens';
+  const accepted = requests.filter(r => r.status === 200);
   const first = Math.min(...requests.map(r => r.at));
   const last = Math.max(...requests.map(r => r.at));
   const windows: { from: number; n: number; full: boolean }[] = [];
   for (let from = first; from <= last; from += windowMs) {
     windows.push({
       from,
-      n: accepted.filter(at => at >= from && at < from + windowMs).length,
+      n: accepted
+        .filter(r => r.at >= from && r.at < from + windowMs)
+        .reduce((n, r) => n + (tpm === undefined ? 1 : (r.tokens ?? 0)), 0),
       full: from + windowMs <= last,
     });
   }
   const full = windows.filter(w => w.full);
   const mean = full.length ? full.reduce((s, w) => s + w.n, 0) / full.length : Number.NaN;
-  const fraction = mean / rpm;
+  const fraction = mean / limit;
   const peak = fake.peakInWindow();
   const tooMany = fake.count(429);
+  const over = fake.overLimit();
+  const peakTokens = fake.peakTokensInWindow();
   const statuses = new Map<number, number>();
   for (const r of requests) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
   const w = `${windowMs / 1_000} s`;
   const yes = (ok: boolean) => (ok ? '✓' : '✗');
 
   console.log(
-    `\n## 1. Throughput at ${rpm} requests per ${w}\n\n${startedOn} (at the start)\n\n` +
+    `\n## 1. Throughput at ${rpm} requests${tpm === undefined ? '' : ` and ${tpm} tokens`} per ${w}\n\n${startedOn} (at the start)\n\n` +
       `${count(options.rides)} rides (seed 11, each with its own news text), 1 cluster-worker and ` +
       `${SUMMARIZE_WORKERS} summarize-worker processes (LLM_CONCURRENCY 4); the fake OpenAI server ` +
-      `allows ${rpm} requests per sliding ${w} window and answers in 50 ms; ` +
+      `allows ${rpm} requests${tpm === undefined ? '' : ` and ${tpm} tokens (reported usage)`} per sliding ${w} window and answers in 50 ms; ` +
       `LLM_MAX_REQUESTS_PER_MINUTE=${rpm}` +
+      `${tpm === undefined ? '' : `, LLM_MAX_TOKENS_PER_MINUTE=${tpm}`}` +
       `${windowMs === 60_000 ? '' : `, LLM_RATE_WINDOW_SECONDS=${windowMs / 1_000}`}.\n`,
   );
   const { counts, llm } = day.result;
@@ -89,7 +98,11 @@ export async function throughput(options: Options, tmp: string): Promise<void> {
       ['measure', 'value', 'goal'],
       [
         ['rides / anomalous rides', `${counts.rides} / ${counts.anomalies}`, ''],
-        ['distinct prompts (prompts file)', String(day.prompts), options.quick ? '' : '≈ 2,000'],
+        [
+          'distinct prompts (prompts file)',
+          String(day.prompts),
+          options.rides === 41_000 ? '≈ 2,000' : '',
+        ],
         [
           'LLM calls / cache hits / failed (manifest)',
           `${llm.calls} / ${llm.cache_hits} / ${counts.summaries_by_source.failed}`,
@@ -112,12 +125,12 @@ export async function throughput(options: Options, tmp: string): Promise<void> {
         ],
         ['first → last LLM request', `${seconds((last - first) / 1_000)} s`, ''],
         [
-          `accepted per full ${w} window from the first request`,
+          `accepted ${unit} per full ${w} window from the first request`,
           full.map(x => String(x.n)).join(', ') || '– (no full window)',
           '',
         ],
         [
-          `mean of those / ${rpm}`,
+          `mean of those / ${limit}`,
           Number.isFinite(fraction) ? fraction.toFixed(3) : '–',
           `≥ 0.95 ${yes(fraction >= 0.95)}`,
         ],
@@ -131,6 +144,20 @@ export async function throughput(options: Options, tmp: string): Promise<void> {
         ],
         ['fake’s peak in any sliding window', String(peak), `≤ ${rpm} ${yes(peak <= rpm)}`],
         ['429s', String(tooMany), `0 ${yes(tooMany === 0)}`],
+        [
+          'requests over the requests / tokens limit',
+          `${over.requests} / ${over.tokens}`,
+          `0 / 0 ${yes(over.requests + over.tokens === 0)}`,
+        ],
+        ...(tpm === undefined
+          ? []
+          : [
+              [
+                'LLM tokens (manifest) / fake’s peak tokens in any sliding window',
+                `${llm.prompt_tokens + llm.completion_tokens} / ${peakTokens}`,
+                `≤ ${tpm} ${yes(peakTokens <= tpm)}`,
+              ],
+            ]),
         [
           'other processes on the machine, share of 2 cores',
           `${((100 * sampler.otherBetween(day.enqueuedAt, day.loadFinished)) / (2 * ((day.loadFinished - day.enqueuedAt) / 1_000))).toFixed(0)} %`,

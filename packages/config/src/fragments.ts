@@ -37,6 +37,11 @@ export const llmEnv = {
   OPENAI_BASE_URL: envUrl(['http:', 'https:']).optional(),
   OPENAI_MODEL: envString('a model name').default('gpt-4o-mini'),
   LLM_MAX_REQUESTS_PER_MINUTE: envInt({ min: 1 }).default(60),
+  /** Unset: no tokens limit. Counted in the same window as the requests. */
+  LLM_MAX_TOKENS_PER_MINUTE: envInt({ min: 1 }).optional(),
+  /** A day's LLM budget; unset: every anomalous ride gets the LLM. */
+  LLM_MAX_SUMMARIES_PER_DAY: envInt({ min: 1 }).optional(),
+  LLM_MAX_COST_PER_DAY_USD: envNumber({ min: 0, exclusiveMin: true }).optional(),
   LLM_CONCURRENCY: envInt({ min: 1, max: 1_000 }).default(4),
   LLM_TIMEOUT_SECONDS: envInt({ min: 1, max: 600 }).default(60),
   /** The window LLM_MAX_REQUESTS_PER_MINUTE is counted over: 60 s, as OpenAI counts. */

@@ -77,6 +77,24 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
       'LLM requests allowed in any 60 s window, shared by every summarize-worker on the Redis (a sliding window, as OpenAI counts).',
   },
   {
+    name: 'LLM_MAX_TOKENS_PER_MINUTE',
+    default: 'none',
+    description:
+      "LLM tokens in the same window, shared the same way: a call holds its prompt's estimate and 400 answer tokens until its answer reports its usage. At least 6614 (one largest call).",
+  },
+  {
+    name: 'LLM_MAX_SUMMARIES_PER_DAY',
+    default: 'none',
+    description:
+      'LLM calls a day may make: the anomalies with the highest `anomaly_score` get them (rides sharing a prompt share its call); the others get the offline summary.',
+  },
+  {
+    name: 'LLM_MAX_COST_PER_DAY_USD',
+    default: 'none',
+    description:
+      "What a day's LLM calls may cost at list price, estimated from prompt sizes before the fan-out; the most severe rides that fit get the LLM. Needs a model with a known price.",
+  },
+  {
     name: 'LLM_CONCURRENCY',
     default: '`4`',
     description: 'LLM calls in flight per summarize-worker process.',
@@ -101,7 +119,7 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
     name: 'LLM_RATE_WINDOW_SECONDS',
     default: '`60`',
     description:
-      'The window `LLM_MAX_REQUESTS_PER_MINUTE` is counted over. Keep 60 for real providers; tests shorten it.',
+      'The window `LLM_MAX_REQUESTS_PER_MINUTE` and `LLM_MAX_TOKENS_PER_MINUTE` are counted over. Keep 60 for real providers; tests shorten it.',
   },
   {
     name: 'REPORT_WEBHOOK_URL',

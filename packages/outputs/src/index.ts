@@ -9,6 +9,8 @@ export {
 export { type LatestPointer, readLatest } from './latest.ts';
 export {
   type DayManifest,
+  type LlmBudget,
+  type LlmPlan,
   manifestOf,
   type OutputFileEntry,
   readManifest,

@@ -15,6 +15,29 @@ export interface Tally {
   failed: { ride_id: string | number; reason: string }[];
 }
 
+/**
+ * The day's LLM budget: its limits, what the fan-out gave the LLM within them (estimated from
+ * prompt sizes before any call), and what the calls really cost.
+ */
+export interface LlmBudget {
+  /** LLM_MAX_SUMMARIES_PER_DAY, or null when unset. */
+  max_summaries_per_day: number | null;
+  /** LLM_MAX_COST_PER_DAY_USD, or null when unset. */
+  max_cost_per_day_usd: number | null;
+  /** Distinct prompts given the LLM: the most calls the day can make (cached ones cost none). */
+  planned_calls: number;
+  /** Their cost at most (prompt estimate and the longest answer, at list price); null: no price. */
+  planned_cost_usd: number | null;
+  /** What the calls made cost, from the tokens they used, at list price; null: no price. */
+  actual_cost_usd: number | null;
+  /** Anomalous rides given the LLM, and given the offline summary because of the budget. */
+  rides_llm: number;
+  rides_offline: number;
+}
+
+/** The budget as the fan-out planned it, before any call. */
+export type LlmPlan = Omit<LlmBudget, 'actual_cost_usd'>;
+
 export interface OutputFileEntry {
   key: string;
   bytes: number;
@@ -45,6 +68,8 @@ export interface DayManifest {
     completion_tokens: number;
     /** At list price; null for a model whose price is unknown (gateways, local models). */
     estimated_cost_usd: number | null;
+    /** Null when the summaries did not come from an LLM (or the fan-out predates budgets). */
+    budget: LlmBudget | null;
   };
   failed_summaries: Tally['failed'];
   params: { dbscan: ClusteringRecord['params'] };
@@ -53,6 +78,9 @@ export interface DayManifest {
   files: Record<string, OutputFileEntry>;
 }
 
+/** Dollars to a millionth, as the manifest shows them. */
+const usd = (value: number | null) => (value === null ? null : Number(value.toFixed(6)));
+
 export function manifestOf(parts: {
   date: RideDate;
   cluster: ClusteringRecord;
@@ -60,6 +88,8 @@ export function manifestOf(parts: {
   model: string;
   promptVersion: string;
   costUsd: number | null;
+  /** The fan-out's plan for the day's LLM calls, if it made one. */
+  plan: LlmPlan | undefined;
   codeVersion: DayManifest['code'];
   files: DayManifest['files'];
   inputs: Record<string, string>;
@@ -88,7 +118,14 @@ export function manifestOf(parts: {
       cache_hits: tally.cacheHits,
       prompt_tokens: tally.promptTokens,
       completion_tokens: tally.completionTokens,
-      estimated_cost_usd: parts.costUsd === null ? null : Number(parts.costUsd.toFixed(6)),
+      estimated_cost_usd: usd(parts.costUsd),
+      budget: parts.plan
+        ? {
+            ...parts.plan,
+            planned_cost_usd: usd(parts.plan.planned_cost_usd),
+            actual_cost_usd: usd(parts.costUsd),
+          }
+        : null,
     },
     failed_summaries: tally.failed,
     params: { dbscan: cluster.params },

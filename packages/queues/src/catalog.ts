@@ -1,5 +1,5 @@
 import { type ClusteringRecord, isRideDate, type RideDate } from '@etml/domain';
-import type { DayManifest } from '@etml/outputs';
+import type { DayManifest, LlmPlan } from '@etml/outputs';
 import type { LikelyCause } from '@etml/summarization';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
@@ -40,12 +40,27 @@ export interface ClusterDayResult extends ClusteringRecord {
   next: string;
 }
 
+const count = z.number().int().min(0);
+const usdOrNull = z.number().min(0).nullable();
+
+/** The fan-out's plan for the day's LLM calls, for the manifest. */
+const LlmPlanSchema: z.ZodType<LlmPlan> = z.object({
+  max_summaries_per_day: count.nullable(),
+  max_cost_per_day_usd: usdOrNull,
+  planned_calls: count,
+  planned_cost_usd: usdOrNull,
+  rides_llm: count,
+  rides_offline: count,
+});
+
 export const LoadDayPayload = z.object({
   date: rideDate,
   /** Persisted before the job waits, so its second run goes straight to the fan-in. */
   step: z.enum(['fan-out', 'fan-in']).default('fan-out'),
   /** The sha256 of the clustered rides the children were made from. */
   clustered: z.string().optional(),
+  /** Persisted with the step: what the day's LLM budget allowed (none without an LLM). */
+  plan: LlmPlanSchema.optional(),
 });
 export type LoadDayPayload = z.output<typeof LoadDayPayload>;
 
@@ -54,6 +69,8 @@ export const SummarizeRidePayload = z.object({
   rideId: z.union([z.string().min(1), z.number()]),
   /** sha256 of the ride's prompt input, found in the day's prompts file. */
   prompt: z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 hex digest'),
+  /** false: the day's LLM budget left this ride out, so it gets the offline summary. */
+  llm: z.boolean().default(true),
 });
 export type SummarizeRidePayload = z.output<typeof SummarizeRidePayload>;
 

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { classifyLlmError, parseResetDuration, retryAfterMs } from './errors.ts';
+import { classifyLlmError, parseResetDuration, retryAfterMs, tokenLimitOf } from './errors.ts';
 
 function apiError(status: number, headers: Record<string, string> = {}, body: object = {}) {
   return OpenAI.APIError.generate(status, body, 'failed', new Headers(headers));
@@ -16,6 +16,32 @@ describe('retryAfterMs', () => {
     );
     expect(retryAfterMs(new Headers({ 'x-ratelimit-reset-requests': '1m30s' }))).toBe(90_000);
     expect(retryAfterMs(new Headers({}))).toBeUndefined();
+  });
+
+  it('reads x-ratelimit-reset-tokens for a 429 about tokens', () => {
+    const headers = new Headers({
+      'x-ratelimit-reset-requests': '120ms',
+      'x-ratelimit-reset-tokens': '1.5s',
+    });
+    expect(retryAfterMs(headers, Date.now(), 'tokens')).toBe(1_500);
+    expect(retryAfterMs(headers)).toBe(120);
+    expect(
+      classifyLlmError(apiError(429, Object.fromEntries(headers), { error: { type: 'tokens' } })),
+    ).toEqual({ kind: 'rate_limited', retryAfterMs: 1_500 });
+  });
+
+  it('reads the tokens a provider has left after an answer, and when they reset', () => {
+    expect(
+      tokenLimitOf(
+        new Headers({ 'x-ratelimit-remaining-tokens': '1200', 'x-ratelimit-reset-tokens': '6m0s' }),
+      ),
+    ).toEqual({ remaining: 1_200, resetMs: 360_000 });
+    expect(tokenLimitOf(new Headers({ 'x-ratelimit-remaining-tokens': '0' }))).toEqual({
+      remaining: 0,
+      resetMs: undefined,
+    });
+    expect(tokenLimitOf(new Headers({ 'x-ratelimit-remaining-tokens': 'lots' }))).toBeUndefined();
+    expect(tokenLimitOf(new Headers({}))).toBeUndefined();
   });
 
   it('reads OpenAI reset durations', () => {

@@ -27,11 +27,19 @@ export function parseResetDuration(text: string | null | undefined): number | un
   return parts.reduce((total, [, n, u]) => total + Number(n) * unit[u as keyof typeof unit], 0);
 }
 
+/** Which of the provider's limits a 429 is about (OpenAI's error type says). */
+export type LimitKind = 'requests' | 'tokens';
+
 /**
  * How long a 429 asks to wait: retry-after-ms, then retry-after (seconds or an HTTP date), then
- * x-ratelimit-reset-requests. Undefined when the server says nothing.
+ * x-ratelimit-reset-requests, or x-ratelimit-reset-tokens when the tokens limit was hit.
+ * Undefined when the server says nothing.
  */
-export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
+export function retryAfterMs(
+  headers: Headers | undefined,
+  now = Date.now(),
+  limit: LimitKind = 'requests',
+): number | undefined {
   if (!headers) return undefined;
   const ms = Number(headers.get('retry-after-ms'));
   if (headers.get('retry-after-ms') && Number.isFinite(ms) && ms >= 0) return ms;
@@ -42,7 +50,20 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
     const date = Date.parse(after);
     if (Number.isFinite(date)) return Math.max(0, date - now);
   }
-  return parseResetDuration(headers.get('x-ratelimit-reset-requests'));
+  return parseResetDuration(headers.get(`x-ratelimit-reset-${limit}`));
+}
+
+/**
+ * What a provider's answer says of its tokens limit (x-ratelimit-remaining-tokens and
+ * x-ratelimit-reset-tokens, as OpenAI sends them), or undefined when it says nothing.
+ */
+export function tokenLimitOf(
+  headers: Headers | undefined,
+): { remaining: number; resetMs: number | undefined } | undefined {
+  const text = headers?.get('x-ratelimit-remaining-tokens');
+  const remaining = Number(text);
+  if (!text || !Number.isFinite(remaining)) return undefined;
+  return { remaining, resetMs: parseResetDuration(headers?.get('x-ratelimit-reset-tokens')) };
 }
 
 export function classifyLlmError(error: unknown): LlmFailure {
@@ -52,7 +73,8 @@ export function classifyLlmError(error: unknown): LlmFailure {
     if (error.code === 'insufficient_quota' || /insufficient_quota|billing/i.test(message)) {
       return { kind: 'quota', message };
     }
-    return { kind: 'rate_limited', retryAfterMs: retryAfterMs(error.headers) };
+    const limit = error.type === 'tokens' ? 'tokens' : 'requests';
+    return { kind: 'rate_limited', retryAfterMs: retryAfterMs(error.headers, Date.now(), limit) };
   }
   if (
     error instanceof OpenAI.APIConnectionError ||

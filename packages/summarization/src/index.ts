@@ -1,9 +1,11 @@
 export {
   classifyLlmError,
+  type LimitKind,
   type LlmFailure,
   LlmRefusal,
   parseResetDuration,
   retryAfterMs,
+  tokenLimitOf,
 } from './errors.ts';
 export { extractiveSummary, type Summary } from './extractive.ts';
 export {
@@ -31,3 +33,11 @@ export {
   llmSummarizer,
   type Summarizer,
 } from './summarizer.ts';
+export {
+  estimatePromptTokens,
+  estimateRequestCostUsd,
+  estimateRequestTokens,
+  estimateTokens,
+  LARGEST_PROMPT,
+  MAX_COMPLETION_TOKENS,
+} from './tokens.ts';

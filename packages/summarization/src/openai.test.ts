@@ -73,6 +73,22 @@ describe('OpenAISummarizer against an OpenAI-compatible server over HTTP', () =>
     }
   });
 
+  it("returns the provider's tokens left after each answer, and when they reset", async () => {
+    const llm = await startFakeLlm({ tpm: 10_000, windowMs: 5_000 });
+    try {
+      const summarizer = new OpenAISummarizer({ apiKey: 'sk-test', baseURL: llm.url, model: 'm' });
+      const first = await summarizer.summarize(prompt);
+      const used = first.usage.promptTokens + first.usage.completionTokens;
+      expect(first.tokenLimit?.remaining).toBe(10_000 - used);
+      expect(first.tokenLimit?.resetMs).toBeGreaterThan(4_000);
+      expect(first.tokenLimit?.resetMs).toBeLessThanOrEqual(5_000);
+      const second = await summarizer.summarize(prompt);
+      expect(second.tokenLimit?.remaining).toBe(10_000 - 2 * used);
+    } finally {
+      await llm.close();
+    }
+  });
+
   it('stops when the job is cancelled', async () => {
     const llm = await startFakeLlm({ latencyMs: 2_000 });
     try {

@@ -1,11 +1,14 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { LlmRefusal } from './errors.ts';
+import { LlmRefusal, tokenLimitOf } from './errors.ts';
 import type { Summary } from './extractive.ts';
 import { LIKELY_CAUSES, type Prompt } from './prompt.ts';
+import { MAX_COMPLETION_TOKENS } from './tokens.ts';
 
 export interface LlmSummary extends Summary {
   usage: { promptTokens: number; completionTokens: number };
+  /** The provider's tokens limit after this answer, when its headers tell. */
+  tokenLimit?: { remaining: number; resetMs: number | undefined } | undefined;
 }
 
 export interface OpenAISummarizerOptions {
@@ -88,26 +91,32 @@ export class OpenAISummarizer {
     const request = {
       model: this.model,
       temperature: 0,
-      max_tokens: 400,
+      max_tokens: MAX_COMPLETION_TOKENS,
       messages: [
         { role: 'system' as const, content: prompt.system },
         { role: 'user' as const, content: prompt.user },
       ],
     };
     let completion: OpenAI.Chat.Completions.ChatCompletion;
+    let headers: Headers;
     try {
-      completion = await this.client.chat.completions.create(
-        this.jsonSchema
-          ? {
-              ...request,
-              response_format: {
-                type: 'json_schema',
-                json_schema: { name: 'ride_summary', strict: true, schema: JSON_SCHEMA },
-              },
-            }
-          : request,
-        { signal },
-      );
+      ({
+        data: completion,
+        response: { headers },
+      } = await this.client.chat.completions
+        .create(
+          this.jsonSchema
+            ? {
+                ...request,
+                response_format: {
+                  type: 'json_schema',
+                  json_schema: { name: 'ride_summary', strict: true, schema: JSON_SCHEMA },
+                },
+              }
+            : request,
+          { signal },
+        )
+        .withResponse());
     } catch (error) {
       if (!(this.jsonSchema && isUnsupportedFormat(error))) throw error;
       this.jsonSchema = false;
@@ -127,6 +136,7 @@ export class OpenAISummarizer {
         promptTokens: completion.usage?.prompt_tokens ?? 0,
         completionTokens: completion.usage?.completion_tokens ?? 0,
       },
+      tokenLimit: tokenLimitOf(headers),
     };
   }
 }

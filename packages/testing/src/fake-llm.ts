@@ -4,6 +4,13 @@ import { LOCALHOST } from '@etml/embedded';
 export interface FakeLlmOptions {
   /** Requests allowed per window, counted over a sliding window as OpenAI does. */
   rpm?: number;
+  /**
+   * Tokens allowed per window, in the same sliding window: a request is refused when the usage
+   * it would report (prompt and completion) does not fit beside the usage of those accepted.
+   */
+  tpm?: number;
+  /** false: no x-ratelimit-*-tokens headers (to test a client's own limiter alone). */
+  tokenHeaders?: boolean;
   windowMs?: number;
   latencyMs?: number;
   /** Share of requests answered 500, drawn from a seeded sequence (repeatable). */
@@ -42,6 +49,8 @@ export interface FakeLlmRequest {
   jsonSchema: boolean;
   /** The wait a 429 named (retry-after-ms). */
   retryAfterMs?: number;
+  /** The tokens an answer reported (prompt and completion). */
+  tokens?: number;
   /** The fault injected instead of an answer. */
   fault?: LlmFault;
 }
@@ -57,6 +66,10 @@ export interface FakeLlm {
   faults(): Record<string, number>;
   /** The largest number of accepted requests seen in any window. */
   peakInWindow(): number;
+  /** The largest number of tokens (reported usage) seen in any window. */
+  peakTokensInWindow(): number;
+  /** Requests refused because they were over the requests limit (rpm) or the tokens limit (tpm). */
+  overLimit(): { requests: number; tokens: number };
   configure(options: FakeLlmOptions): void;
   close(): Promise<void>;
 }
@@ -102,14 +115,21 @@ function send(
 
 /**
  * An OpenAI-compatible Chat Completions server for tests and benchmarks: real HTTP for the real
- * `openai` client, with a sliding-window request limit answered by 429s carrying retry-after,
- * retry-after-ms and x-ratelimit-* headers, injected 5xx, latency, and a log of every request.
+ * `openai` client, with sliding-window request and token limits answered by 429s carrying
+ * retry-after, retry-after-ms and x-ratelimit-* headers (and the tokens left on every answer),
+ * a count of the requests that were over either limit, injected 5xx, latency, and a log of every
+ * request.
  */
 export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLlm> {
   let options = initial;
   const requests: FakeLlmRequest[] = [];
   const accepted: number[] = [];
+  /** The usage of each answered request in the window, oldest first. */
+  const spent: { at: number; tokens: number }[] = [];
+  let spentInWindow = 0;
   let peak = 0;
+  let peakTokens = 0;
+  const over = { requests: 0, tokens: 0 };
   let draws = 0;
   let pending = 0;
   let received = 0;
@@ -131,22 +151,19 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
       response_format?: { type: string };
     };
     const user = request.messages.find(m => m.role === 'user')?.content ?? '';
+    // Every message counts, the system prompt too, as providers count them.
+    const promptTokens = Math.ceil(request.messages.reduce((n, m) => n + m.content.length, 0) / 4);
     const jsonSchema = request.response_format?.type === 'json_schema';
-    const log = (status: number, retryAfterMs?: number, fault?: LlmFault) =>
-      requests.push({
-        at: Date.now(),
-        model: request.model,
-        user,
-        status,
-        jsonSchema,
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-        ...(fault === undefined ? {} : { fault }),
-      });
+    const log = (
+      status: number,
+      extra: Pick<FakeLlmRequest, 'retryAfterMs' | 'fault' | 'tokens'> = {},
+    ) =>
+      requests.push({ at: Date.now(), model: request.model, user, status, jsonSchema, ...extra });
     received += 1;
     const fault = options.fault?.({ n: received, user });
     if (fault) {
       faults[fault] = (faults[fault] ?? 0) + 1;
-      log(FAULT_STATUS[fault], undefined, fault);
+      log(FAULT_STATUS[fault], { fault });
       if (fault === 'hang') {
         pending += 1;
         await new Promise(resolve => setTimeout(resolve, options.hangMs ?? 120_000).unref());
@@ -186,7 +203,7 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
         created: Math.floor(Date.now() / 1_000),
         model: request.model,
         choices: [{ index: 0, message, finish_reason: 'stop' }],
-        usage: { prompt_tokens: Math.ceil(user.length / 4), completion_tokens: 8, total_tokens: 0 },
+        usage: { prompt_tokens: promptTokens, completion_tokens: 8, total_tokens: 0 },
       });
       return;
     }
@@ -199,6 +216,35 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
     const now = Date.now();
     const windowMs = options.windowMs ?? 60_000;
     while (accepted.length > 0 && (accepted[0] as number) <= now - windowMs) accepted.shift();
+    while (spent.length > 0 && (spent[0]?.at as number) <= now - windowMs) {
+      spentInWindow -= spent.shift()?.tokens as number;
+    }
+    /** A 429 for a limit, naming its wait as OpenAI's servers do. */
+    const refuse = (
+      limit: 'requests' | 'tokens',
+      waitMs: number,
+      headers: Record<string, string>,
+    ) => {
+      over[limit] += 1;
+      log(429, { retryAfterMs: waitMs });
+      send(
+        res,
+        429,
+        {
+          error: {
+            message: `Rate limit reached for ${limit}`,
+            type: limit,
+            code: 'rate_limit_exceeded',
+          },
+        },
+        {
+          'retry-after': String(Math.ceil(waitMs / 1_000)),
+          // Fractional, as some servers send it.
+          'retry-after-ms': (waitMs + 0.25).toFixed(2),
+          ...headers,
+        },
+      );
+    };
     if (options.quotaExhausted) {
       log(429);
       send(res, 429, {
@@ -212,26 +258,44 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
     }
     if (options.rpm !== undefined && accepted.length >= options.rpm) {
       const waitMs = Math.max(1, (accepted[0] as number) + windowMs - now);
-      log(429, waitMs);
-      send(
-        res,
-        429,
-        {
-          error: {
-            message: 'Rate limit reached for requests',
-            type: 'requests',
-            code: 'rate_limit_exceeded',
-          },
-        },
-        {
-          'retry-after': String(Math.ceil(waitMs / 1_000)),
-          // Fractional, as some servers send it.
-          'retry-after-ms': (waitMs + 0.25).toFixed(2),
-          'x-ratelimit-limit-requests': String(options.rpm),
-          'x-ratelimit-remaining-requests': '0',
-          'x-ratelimit-reset-requests': `${waitMs}ms`,
-        },
-      );
+      refuse('requests', waitMs, {
+        'x-ratelimit-limit-requests': String(options.rpm),
+        'x-ratelimit-remaining-requests': '0',
+        'x-ratelimit-reset-requests': `${waitMs}ms`,
+      });
+      return;
+    }
+    const content = JSON.stringify((options.answer ?? defaultAnswer)(user));
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: Math.ceil(content.length / 4),
+      total_tokens: 0,
+    };
+    usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+    /**
+     * The tokens limit's headers. Reset is when the window is back to its initial state (all its
+     * tokens gone), as OpenAI defines x-ratelimit-reset-tokens.
+     */
+    const tokenHeaders = (): Record<string, string> =>
+      options.tpm === undefined || options.tokenHeaders === false
+        ? {}
+        : {
+            'x-ratelimit-limit-tokens': String(options.tpm),
+            'x-ratelimit-remaining-tokens': String(Math.max(0, options.tpm - spentInWindow)),
+            'x-ratelimit-reset-tokens': `${spent.length ? (spent.at(-1)?.at as number) + windowMs - now : 0}ms`,
+          };
+    if (options.tpm !== undefined && spentInWindow + usage.total_tokens > options.tpm) {
+      // Wait until enough of the oldest usage has left the window for this request to fit.
+      let freed = 0;
+      let waitMs = windowMs;
+      for (const entry of spent) {
+        freed += entry.tokens;
+        if (spentInWindow - freed + usage.total_tokens <= options.tpm) {
+          waitMs = Math.max(1, entry.at + windowMs - now);
+          break;
+        }
+      }
+      refuse('tokens', waitMs, tokenHeaders());
       return;
     }
     accepted.push(now);
@@ -257,8 +321,10 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
       });
       return;
     }
-    log(200);
-    const content = JSON.stringify((options.answer ?? defaultAnswer)(user));
+    log(200, { tokens: usage.total_tokens });
+    spent.push({ at: now, tokens: usage.total_tokens });
+    spentInWindow += usage.total_tokens;
+    peakTokens = Math.max(peakTokens, spentInWindow);
     send(
       res,
       200,
@@ -268,18 +334,17 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
         created: Math.floor(now / 1_000),
         model: request.model,
         choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-        usage: {
-          prompt_tokens: Math.ceil(user.length / 4),
-          completion_tokens: Math.ceil(content.length / 4),
-          total_tokens: 0,
-        },
+        usage,
       },
-      options.rpm === undefined
-        ? {}
-        : {
-            'x-ratelimit-limit-requests': String(options.rpm),
-            'x-ratelimit-remaining-requests': String(options.rpm - accepted.length),
-          },
+      {
+        ...(options.rpm === undefined
+          ? {}
+          : {
+              'x-ratelimit-limit-requests': String(options.rpm),
+              'x-ratelimit-remaining-requests': String(options.rpm - accepted.length),
+            }),
+        ...tokenHeaders(),
+      },
     );
   });
   await new Promise<void>(resolve => server.listen(0, LOCALHOST, resolve));
@@ -294,6 +359,8 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
     pending: () => pending,
     faults: () => ({ ...faults }),
     peakInWindow: () => peak,
+    peakTokensInWindow: () => peakTokens,
+    overLimit: () => ({ ...over }),
     configure(next) {
       options = next;
     },

@@ -8,6 +8,13 @@ import {
 } from '@etml/config';
 import { ConfigError } from '@etml/domain';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
+import {
+  estimateRequestCostUsd,
+  estimateRequestTokens,
+  LARGEST_PROMPT,
+  MAX_COMPLETION_TOKENS,
+} from '@etml/summarization';
+import type { DayBudget } from './load/budget.ts';
 
 const shape = { ...infraEnv, ...llmEnv, ...reportEnv, ...jobLockEnv };
 
@@ -20,6 +27,10 @@ export interface SummarizeWorkerEnv {
   summarizer: SummarizerChoice;
   /** LLM requests per minute, across every summarize-worker process. */
   maxRequestsPerMinute: number;
+  /** LLM tokens per minute, in the same window; undefined: no tokens limit. */
+  maxTokensPerMinute: number | undefined;
+  /** The day's LLM limits. */
+  budget: DayBudget;
   /** LLM calls in flight in this process. */
   llmConcurrency: number;
   limiterWindowMs: number;
@@ -38,6 +49,8 @@ export function loadEnv(source: EnvSource = process.env): SummarizeWorkerEnv {
   if (useLlm && env.OPENAI_API_KEY === undefined) {
     throw new ConfigError(['OPENAI_API_KEY is required with SUMMARIZER=llm']);
   }
+  const problems = limitProblems(env, useLlm, source);
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     infra: infraFrom(env),
     summarizer:
@@ -57,10 +70,52 @@ export function loadEnv(source: EnvSource = process.env): SummarizeWorkerEnv {
                 : 'OPENAI_API_KEY is not set',
           },
     maxRequestsPerMinute: env.LLM_MAX_REQUESTS_PER_MINUTE,
+    maxTokensPerMinute: env.LLM_MAX_TOKENS_PER_MINUTE,
+    budget: {
+      maxSummaries: env.LLM_MAX_SUMMARIES_PER_DAY,
+      maxCostUsd: env.LLM_MAX_COST_PER_DAY_USD,
+    },
     llmConcurrency: env.LLM_CONCURRENCY,
     limiterWindowMs: Math.round(env.LLM_RATE_WINDOW_SECONDS * 1_000),
     retry: { attempts: env.LLM_ATTEMPTS, backoffMs: Math.round(env.LLM_BACKOFF_SECONDS * 1_000) },
     webhookUrl: env.REPORT_WEBHOOK_URL,
     worker: jobLockOptions(env.JOB_LOCK_SECONDS),
   };
+}
+
+/**
+ * Limits that no request could ever fit are refused at start rather than stalling every day:
+ * a tokens limit below the largest request, and a cost budget below the largest request's cost,
+ * or one the model's unknown price cannot be held to.
+ */
+function limitProblems(
+  env: ReturnType<typeof parseEnv<typeof shape>>,
+  useLlm: boolean,
+  source: EnvSource,
+): string[] {
+  const got = (name: string) => `got ${JSON.stringify(source[name]?.trim())}`;
+  const problems: string[] = [];
+  const largest = estimateRequestTokens(LARGEST_PROMPT);
+  if (env.LLM_MAX_TOKENS_PER_MINUTE !== undefined && env.LLM_MAX_TOKENS_PER_MINUTE < largest) {
+    problems.push(
+      `LLM_MAX_TOKENS_PER_MINUTE must be at least ${largest} (the most one request can use, ` +
+        `its longest prompt and ${MAX_COMPLETION_TOKENS} completion tokens), ${got('LLM_MAX_TOKENS_PER_MINUTE')}`,
+    );
+  }
+  const maxCost = env.LLM_MAX_COST_PER_DAY_USD;
+  if (useLlm && maxCost !== undefined) {
+    const cost = estimateRequestCostUsd(env.OPENAI_MODEL, LARGEST_PROMPT);
+    if (cost === null) {
+      problems.push(
+        `LLM_MAX_COST_PER_DAY_USD cannot be kept: OPENAI_MODEL ${JSON.stringify(env.OPENAI_MODEL)} ` +
+          `has no known list price (limit the day with LLM_MAX_SUMMARIES_PER_DAY instead), ${got('LLM_MAX_COST_PER_DAY_USD')}`,
+      );
+    } else if (maxCost < cost) {
+      problems.push(
+        `LLM_MAX_COST_PER_DAY_USD must cover one request to ${env.OPENAI_MODEL} ` +
+          `(at least ${cost.toFixed(6)} USD at list price), ${got('LLM_MAX_COST_PER_DAY_USD')}`,
+      );
+    }
+  }
+  return problems;
 }

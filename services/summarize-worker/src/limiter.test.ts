@@ -91,4 +91,75 @@ describe('RequestLimiter on a real Redis', () => {
     await sleep(650);
     expect((await other.run(async () => 1)).ok).toBe(true);
   });
+
+  test('with a tokens limit, no window ever holds more tokens than the limit, counted by what calls used', async ({
+    redis,
+  }) => {
+    const windowMs = 400;
+    const maxTokens = 1_000;
+    const limiters = redisClients(redis.url, 3).map(
+      c => new RequestLimiter(c, { key: 'tokens', max: 1_000, maxTokens, windowMs, leaseMs: 200 }),
+    );
+    const started: { at: number; used: number }[] = [];
+    const deadline = Date.now() + 1_500;
+    let n = 0;
+    await Promise.all(
+      limiters.flatMap(limiter =>
+        Array.from({ length: 4 }, async () => {
+          while (Date.now() < deadline) {
+            // Estimates of 150 to 350 tokens; the answers use half.
+            const estimate = 150 + ((n++ * 37) % 201);
+            const slot = await limiter.run(
+              async () => {
+                const at = Date.now();
+                await sleep(5);
+                return { at, used: estimate / 2 };
+              },
+              { estimate, used: call => call.used },
+            );
+            if (slot.ok) started.push(slot.value);
+            else await sleep(Math.min(slot.waitMs, 20));
+          }
+        }),
+      ),
+    );
+    started.sort((a, b) => a.at - b.at);
+    const tokensFrom = (at: number) =>
+      started.filter(c => c.at >= at && c.at < at + windowMs - 10).reduce((t, c) => t + c.used, 0);
+    for (const call of started) expect(tokensFrom(call.at)).toBeLessThanOrEqual(maxTokens);
+    // Corrected by the answers: far more calls than the estimates alone would let through
+    // (at most 4 per window, 1,000 / 250, over about 4 windows).
+    expect(started.length).toBeGreaterThan(24);
+  });
+
+  test("a call's estimate is held while it runs, its usage after, and a full window says how long until enough has left", async ({
+    redis,
+  }) => {
+    const [client] = redisClients(redis.url, 1);
+    const limiter = new RequestLimiter(client as Redis, {
+      key: 'estimate',
+      max: 100,
+      maxTokens: 1_000,
+      windowMs: 500,
+      leaseMs: 2_000,
+    });
+    const tokens = (estimate: number, used?: number) => ({ estimate, used: () => used });
+    const slow = limiter.run(() => sleep(200), tokens(700, 100));
+    await sleep(50);
+    // 700 held while the call runs, so 400 more do not fit, for at least a window from now.
+    const early = await limiter.run(async () => 'early', tokens(400));
+    expect(early.ok).toBe(false);
+    if (!early.ok) expect(early.waitMs).toBeGreaterThanOrEqual(500);
+    await slow;
+    // Its answer used 100: 100 + 800 fit.
+    expect((await limiter.run(async () => 'fits', tokens(800))).ok).toBe(true);
+    // An answer with no usage keeps its estimate: 100 + 800 + 100 would be over.
+    const full = await limiter.run(async () => 'over', tokens(101));
+    expect(full.ok).toBe(false);
+    // The first call's 100 leave the window first, about a window after it ended: enough for 100.
+    if (!full.ok) expect(full.waitMs).toBeLessThanOrEqual(500);
+    expect((await limiter.run(async () => 'fits', tokens(100))).ok).toBe(true);
+    if (!full.ok) await sleep(full.waitMs + 10);
+    expect((await limiter.run(async () => 'after', tokens(101))).ok).toBe(true);
+  });
 });

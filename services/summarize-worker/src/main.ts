@@ -28,6 +28,8 @@ export function workerSettings(
   return {
     summarizer: summarizerFor(env.summarizer),
     maxRequestsPerMinute: env.maxRequestsPerMinute,
+    maxTokensPerMinute: env.maxTokensPerMinute,
+    budget: env.budget,
     llmConcurrency: env.llmConcurrency,
     limiterWindowMs: env.limiterWindowMs,
     callTimeoutMs: env.summarizer.kind === 'llm' ? env.summarizer.timeoutMs : undefined,
@@ -83,6 +85,9 @@ export function start() {
               ? `${env.summarizer.model} at ${env.summarizer.baseURL ?? 'api.openai.com'}`
               : 'extractive',
           maxRequestsPerMinute: env.maxRequestsPerMinute,
+          maxTokensPerMinute: env.maxTokensPerMinute ?? 'unlimited',
+          maxSummariesPerDay: env.budget.maxSummaries ?? 'unlimited',
+          maxCostPerDayUsd: env.budget.maxCostUsd ?? 'unlimited',
           llmConcurrency: env.llmConcurrency,
         },
         close,

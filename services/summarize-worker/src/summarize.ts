@@ -6,22 +6,29 @@ import {
   buildPrompt,
   cacheKey,
   classifyLlmError,
+  estimateRequestTokens,
+  extractiveSummarizer,
   type LlmFailure,
+  type LlmSummary,
   PROMPT_VERSION,
   type Summarizer,
 } from '@etml/summarization';
 import { type Queue, RateLimitError, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CachedSummary, SummaryCache } from './cache.ts';
+import type { CallTokens } from './limiter.ts';
 import type { DayPrompts } from './prompts.ts';
 
 export interface SummarizeDeps {
   summarizer: Summarizer;
   cache: SummaryCache;
   prompts: DayPrompts;
-  /** Runs an LLM call within the request limit, or says how long to wait. */
+  /** Runs an LLM call within the request and tokens limits, or says how long to wait. */
   limiter: {
-    run<T>(call: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; waitMs: number }>;
+    run<T>(
+      call: () => Promise<T>,
+      tokens: CallTokens<T>,
+    ): Promise<{ ok: true; value: T } | { ok: false; waitMs: number }>;
     pause(ms: number): Promise<void>;
   };
   /** The summarize queue, paused as a whole when the provider says to wait. */
@@ -59,9 +66,15 @@ const DEFAULT_RETRY_AFTER_MS = 20_000;
 /** How long one insufficient_quota answer stops every worker from calling. */
 const QUOTA_PAUSE_MS = 10 * 60_000;
 
+/** What an answer says it used; a server that reports no usage leaves the estimate standing. */
+const usedTokens = (answer: LlmSummary) =>
+  answer.usage.promptTokens + answer.usage.completionTokens || undefined;
+
 /**
  * summarize-D-<ride>: the ride's prompt, from the day's prompts file; then its summary, from the
- * content-addressed cache or from one LLM call made under the shared request limit.
+ * content-addressed cache or from one LLM call made under the shared request and tokens limits.
+ * A ride the day's LLM budget left out (`llm: false`, decided at the fan-out) gets the offline
+ * summary instead.
  * - Over the limit, or a 429: the whole queue pauses for the wait the limiter or the provider
  *   gives, and the job goes back to wait without using an attempt (RateLimitError).
  * - 5xx, timeouts, malformed answers: an error, retried with exponential backoff.
@@ -69,11 +82,14 @@ const QUOTA_PAUSE_MS = 10 * 60_000;
  *   every worker's calls for a while, so a day does not pay for thousands of refusals.
  */
 export function summarizeProcessor(deps: SummarizeDeps) {
-  const { summarizer, log } = deps;
+  const { log } = deps;
   return processorFor(JOBS.summarizeRide, async (job, token, signal): Promise<SummarizeResult> => {
     const { date, prompt: promptId } = job.data;
+    const summarizer = job.data.llm ? deps.summarizer : extractiveSummarizer;
     const input = await deps.prompts.get(date as RideDate, promptId);
-    const key = cacheKey(summarizer.model, buildPrompt(input));
+    const prompt = buildPrompt(input);
+    const key = cacheKey(summarizer.model, prompt);
+    const callTokens = { estimate: estimateRequestTokens(prompt), used: usedTokens };
 
     const compute = async (): Promise<CachedSummary> => {
       const call = async () => {
@@ -83,7 +99,7 @@ export function summarizeProcessor(deps: SummarizeDeps) {
           const since = await deps.redis.get(redisKeys.llmQuotaExhausted);
           if (since) throw new UnrecoverableError(`LLM quota exhausted: ${since}`);
         }
-        return summarizer.summarize(input, signal).catch(async error => {
+        const answer = await summarizer.summarize(input, signal).catch(async error => {
           if (signal?.aborted) throw error;
           const failure = classifyLlmError(error);
           if (failure.kind === 'rate_limited') {
@@ -96,13 +112,22 @@ export function summarizeProcessor(deps: SummarizeDeps) {
           }
           throw new LlmCallFailed(failure, error);
         });
+        // The provider's own count says the next call would not fit: everyone waits for its
+        // reset, as for a 429, before this slot is released.
+        const limit = answer.tokenLimit;
+        if (limit && limit.remaining < callTokens.estimate) {
+          const waitMs = limit.resetMs ?? DEFAULT_RETRY_AFTER_MS;
+          await deps.limiter.pause(waitMs);
+          await job.log(`${limit.remaining} tokens left at the provider: calls wait ${waitMs} ms`);
+        }
+        return answer;
       };
       let answer: Awaited<ReturnType<typeof call>>;
       if (summarizer.source === 'extractive') {
         answer = await call();
       } else {
         for (;;) {
-          const slot = await deps.limiter.run(call);
+          const slot = await deps.limiter.run(call, callTokens);
           if (slot.ok) {
             answer = slot.value;
             break;

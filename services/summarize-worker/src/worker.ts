@@ -7,6 +7,7 @@ import type { Summarizer } from '@etml/summarization';
 import { Queue, type WorkerOptions } from 'bullmq';
 import { SummaryCache } from './cache.ts';
 import { RequestLimiter } from './limiter.ts';
+import type { DayBudget } from './load/budget.ts';
 import { loadProcessor } from './load/index.ts';
 import { DayPrompts } from './prompts.ts';
 import { Semaphore } from './semaphore.ts';
@@ -18,11 +19,15 @@ export interface SummarizeWorkerOptions {
   summarizer: Summarizer;
   /** LLM requests per minute, across every process on this Redis. */
   maxRequestsPerMinute: number;
+  /** LLM tokens per minute, in the same window; unset: no tokens limit. */
+  maxTokensPerMinute?: number | undefined;
+  /** The day's LLM limits, applied at each day's fan-out; unset: every anomaly gets the LLM. */
+  budget?: DayBudget | undefined;
   /** LLM calls in flight in this process. */
   llmConcurrency: number;
   codeVersion: CodeVersion;
   log: Logger;
-  /** The window maxRequestsPerMinute is counted over; 60 s unless a test shortens it. */
+  /** The window both per-minute limits are counted over; 60 s unless a test shortens it. */
   limiterWindowMs?: number;
   /** The LLM request timeout: how long a call may hold its rate-limit slot before it is freed. */
   callTimeoutMs?: number;
@@ -54,6 +59,7 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
   const limiter = new RequestLimiter(connection, {
     key: redisKeys.llmRequests,
     max: options.maxRequestsPerMinute,
+    maxTokens: options.maxTokensPerMinute,
     windowMs: options.limiterWindowMs ?? 60_000,
     leaseMs: (options.callTimeoutMs ?? 60_000) + 5_000,
   });
@@ -68,7 +74,7 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
         }),
         prompts: new DayPrompts(options.store),
         limiter: {
-          run: call => llmSlots.run(() => limiter.run(call)),
+          run: (call, tokens) => llmSlots.run(() => limiter.run(call, tokens)),
           pause: ms => limiter.pause(ms),
         },
         queue: summarizeQueue,
@@ -94,6 +100,8 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
         summarizeQueue,
         redis: connection,
         model: options.summarizer.model,
+        // Without an LLM there is nothing to budget.
+        llmBudget: options.summarizer.source === 'llm' ? (options.budget ?? {}) : undefined,
         codeVersion: options.codeVersion,
         retry: options.retry,
         webhook: options.webhook,

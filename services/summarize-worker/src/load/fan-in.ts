@@ -8,6 +8,7 @@ import {
   type Summary,
 } from '@etml/domain';
 import {
+  type LlmPlan,
   manifestOf,
   type PublishDeps,
   publishDay,
@@ -28,6 +29,8 @@ export interface FanInDeps extends Omit<PublishDeps, 'jobLog'> {
   /** The model (or extractive rules) the summaries come from, for the manifest. */
   model: string;
   codeVersion: { version: string; commit: string | null };
+  /** What the fan-out's LLM budget allowed, for the manifest. */
+  plan?: LlmPlan | undefined;
 }
 
 /**
@@ -122,6 +125,7 @@ export async function fanIn(
     model: deps.model,
     promptVersion: PROMPT_VERSION,
     costUsd: estimateCostUsd(deps.model, tally),
+    plan: deps.plan,
     codeVersion: deps.codeVersion,
     files: {},
     inputs: {

@@ -1,10 +1,12 @@
 import { type ClusteringRecord, keys, type RideDate, readVerdict } from '@etml/domain';
+import type { LlmPlan } from '@etml/outputs';
 import { childKey, childStates, JOBS, type LoadDayResult } from '@etml/queues';
 import type { ObjectStore } from '@etml/storage';
-import type { PromptInput } from '@etml/summarization';
+import { buildPrompt, estimateRequestCostUsd, type PromptInput } from '@etml/summarization';
 import { Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { promptId, promptInputOf, writeDayPrompts } from '../prompts.ts';
+import { type DayBudget, planLlm, severityOf } from './budget.ts';
 import { clusteredLines } from './clustered.ts';
 
 export interface FanOutDeps {
@@ -15,13 +17,18 @@ export interface FanOutDeps {
   redis: Redis;
   /** Tries per summary, and the first backoff; the catalog's defaults otherwise. */
   retry?: { attempts: number; backoffMs: number } | undefined;
+  /** The model the summaries come from, whose list price the budget's estimates use. */
+  model: string;
+  /** The day's LLM limits; undefined when the summaries do not come from an LLM. */
+  llmBudget?: DayBudget | undefined;
 }
 
 /** Children added per round trip. */
 const CHILDREN_PER_ROUND_TRIP = 1_000;
 
 /**
- * Fan-out: one summarize child per anomalous ride. The parent adds its own children, in batches,
+ * Fan-out: one summarize child per anomalous ride, told whether the day's LLM budget gives it
+ * the LLM (see planLlm). The parent adds its own children, in batches,
  * while it holds its lock, and only then waits for them: a parent added before all of its
  * children could be released as soon as the first batch finished. The day's distinct prompt
  * inputs go to one file, so each child's payload is just a date, a ride id and a prompt id.
@@ -35,9 +42,9 @@ export async function fanOut(
   date: RideDate,
   clustering: ClusteringRecord,
   deps: FanOutDeps,
-): Promise<number> {
+): Promise<{ added: number; plan: LlmPlan | undefined }> {
   const { store, summarizeQueue } = deps;
-  const children: { rideId: string | number; prompt: string }[] = [];
+  const children: { rideId: string | number; prompt: string; severity: number }[] = [];
   const inputs = new Map<string, PromptInput>();
   for await (const line of clusteredLines(store, date, clustering)) {
     if (!readVerdict(line).anomaly) continue;
@@ -45,12 +52,26 @@ export async function fanOut(
     const input = promptInputOf(ride);
     const id = promptId(input);
     inputs.set(id, input);
-    children.push({ rideId: ride.ride_id, prompt: id });
+    children.push({ rideId: ride.ride_id, prompt: id, severity: severityOf(ride) });
   }
   await writeDayPrompts(store, date, inputs);
   await job.log(
     `fan-out: ${children.length} anomalous rides, ${inputs.size} distinct prompts (${store.uri(keys.prompts(date))})`,
   );
+  const budget = deps.llmBudget;
+  const { llm, plan } = budget
+    ? planLlm(
+        children,
+        id => estimateRequestCostUsd(deps.model, buildPrompt(inputs.get(id) as PromptInput)),
+        budget,
+      )
+    : { llm: children.map(() => true), plan: undefined };
+  if (plan) {
+    await job.log(
+      `LLM budget: ${plan.planned_calls} calls at most (${plan.planned_cost_usd ?? 'unknown'} USD at most) ` +
+        `for ${plan.rides_llm} rides; ${plan.rides_offline} rides get the offline summary`,
+    );
+  }
 
   const spec = JOBS.summarizeRide;
   const options = {
@@ -66,8 +87,8 @@ export async function fanOut(
   const parentRef = { id: parent.id, queueQualifiedName: parent.queue };
   let added = 0;
   for (let start = 0; start < children.length; start += CHILDREN_PER_ROUND_TRIP) {
-    const batch = children.slice(start, start + CHILDREN_PER_ROUND_TRIP).map(child => {
-      const data = { date, rideId: child.rideId, prompt: child.prompt };
+    const batch = children.slice(start, start + CHILDREN_PER_ROUND_TRIP).map((child, i) => {
+      const data = { date, rideId: child.rideId, prompt: child.prompt, llm: llm[start + i] };
       return { data, jobId: spec.jobId(data) };
     });
     const found = await childStates(
@@ -95,5 +116,5 @@ export async function fanOut(
       of: children.length,
     });
   }
-  return added;
+  return { added, plan };
 }

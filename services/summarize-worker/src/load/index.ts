@@ -17,18 +17,25 @@ export function loadProcessor(deps: LoadDeps) {
     const payload = job.data;
     const { date } = payload;
     const clustering = await readClustering(deps.store, date);
+    let { plan } = payload;
     if (payload.step === 'fan-out' || payload.clustered !== clustering.clustered.sha256) {
       if (payload.step === 'fan-in') {
         await job.log('the day was clustered again since the fan-out: fanning out again');
       }
       // The day is being recomputed: until the new manifest, it is not complete.
       await deps.store.delete(keys.manifest(date));
-      const added = await fanOut(job, date, clustering, deps);
-      deps.log.info('fan-out done', { job: job.id, children: added });
+      const fannedOut = await fanOut(job, date, clustering, deps);
+      plan = fannedOut.plan;
+      deps.log.info('fan-out done', { job: job.id, children: fannedOut.added });
       // Persisted before waiting: when the children are done, the job runs again from the top.
-      await job.updateData({ date, step: 'fan-in', clustered: clustering.clustered.sha256 });
+      await job.updateData({
+        date,
+        step: 'fan-in',
+        clustered: clustering.clustered.sha256,
+        ...(plan ? { plan } : {}),
+      });
     }
     if (await job.moveToWaitingChildren(token as string)) throw new WaitingChildrenError();
-    return fanIn(job, date, clustering, deps);
+    return fanIn(job, date, clustering, { ...deps, plan });
   });
 }
