@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type Candidate, planLlm, severityOf } from './budget.ts';
+import { type Candidate, planLlm } from './budget.ts';
 
 const flat = (usd: number) => () => usd;
-
-describe('severityOf', () => {
-  it("is the ride's anomaly_score, and 0 without a usable one", () => {
-    expect(severityOf({ anomaly_score: 2.731 })).toBe(2.731);
-    expect(severityOf({ anomaly_score: 0 })).toBe(0);
-    expect(severityOf({})).toBe(0);
-    expect(severityOf({ anomaly_score: '9' })).toBe(0);
-    expect(severityOf({ anomaly_score: null })).toBe(0);
-  });
-});
 
 describe('planLlm', () => {
   // Every ride its own prompt, scores out of order.

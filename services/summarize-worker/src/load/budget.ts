@@ -1,14 +1,5 @@
 import type { LlmPlan } from '@etml/outputs';
 
-/**
- * How severe an anomalous ride is, to rank it for the day's LLM budget: its `anomaly_score`
- * (larger is more severe, comparable within a day). A line without a usable one counts as 0.
- */
-export function severityOf(ride: Record<string, unknown>): number {
-  const score = ride.anomaly_score;
-  return typeof score === 'number' && Number.isFinite(score) ? score : 0;
-}
-
 /** A day's LLM limits; unset ones do not limit. */
 export interface DayBudget {
   /** LLM calls (distinct prompts) a day may make. */

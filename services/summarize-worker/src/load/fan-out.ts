@@ -6,7 +6,7 @@ import { buildPrompt, estimateRequestCostUsd, type PromptInput } from '@etml/sum
 import { Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { promptId, promptInputOf, writeDayPrompts } from '../prompts.ts';
-import { type DayBudget, planLlm, severityOf } from './budget.ts';
+import { type DayBudget, planLlm } from './budget.ts';
 import { clusteredLines } from './clustered.ts';
 
 export interface FanOutDeps {
@@ -47,12 +47,13 @@ export async function fanOut(
   const children: { rideId: string | number; prompt: string; severity: number }[] = [];
   const inputs = new Map<string, PromptInput>();
   for await (const line of clusteredLines(store, date, clustering)) {
-    if (!readVerdict(line).anomaly) continue;
+    const verdict = readVerdict(line);
+    if (!verdict.anomaly) continue;
     const ride = JSON.parse(line) as Record<string, unknown> & { ride_id: string | number };
     const input = promptInputOf(ride);
     const id = promptId(input);
     inputs.set(id, input);
-    children.push({ rideId: ride.ride_id, prompt: id, severity: severityOf(ride) });
+    children.push({ rideId: ride.ride_id, prompt: id, severity: verdict.score });
   }
   await writeDayPrompts(store, date, inputs);
   await job.log(
