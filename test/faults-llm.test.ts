@@ -42,7 +42,7 @@ describe('LLM faults', () => {
       callTimeoutMs: 1_000,
       retry: { attempts: 8, backoffMs: 20 },
     });
-    await uploadDistinctDay(store, date, 1_500);
+    await uploadDistinctDay(store, date, 3_000);
     const result = await pipeline.runDay(date, 100_000);
 
     const anomalies = result.counts.anomalies;
@@ -76,7 +76,7 @@ describe('LLM faults', () => {
       summarizer: llm(fake.url),
       retry: { attempts: ATTEMPTS, backoffMs: 20 },
     });
-    await uploadDistinctDay(store, date, 1_500);
+    await uploadDistinctDay(store, date, 3_000);
     const result = await pipeline.runDay(date, 100_000);
 
     const anomalous = (await outputRecords(store)).filter(r => r.anomaly);

@@ -165,6 +165,19 @@ describe('LLM faults: no day fails', () => {
     );
     expect(status.stdout).toMatch(new RegExp(`summarize-${date}-${victim}: .*500`));
     expect(status.stdout).toContain(`output/date=${date}/_manifest.json (complete`);
+    // The ten most severe anomalies, most severe first, as the output rides score them.
+    const severe = [...rides]
+      .filter(r => r.anomaly)
+      .sort((a, b) => b.anomaly_score - a.anomaly_score || 0)
+      .slice(0, 10);
+    expect(status.stdout).toContain(
+      `anomalies: ${manifest.counts.anomalies}; the 10 most severe (anomaly_score):`,
+    );
+    const listed = [...status.stdout.matchAll(/^ +([0-9.]+) {2}ride (\S+):/gm)];
+    expect(listed.map(m => Number(m[1]))).toEqual(
+      severe.map(r => Number(r.anomaly_score.toFixed(2))),
+    );
+    expect(listed[0]?.[2]).toBe(`${severe[0]?.ride_id}`);
   });
 
   test('an exhausted quota fails the summaries at once, without a call per ride, and the day still loads', async ({
