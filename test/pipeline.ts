@@ -83,6 +83,7 @@ export interface OutputRide {
   ride_id: string;
   anomaly: boolean;
   anomaly_reasons: string[];
+  anomaly_score: number;
   summary: string | null;
   summary_source: string | null;
   likely_cause: string | null;

@@ -323,6 +323,103 @@ class Rarity {
   }
 }
 
+/** The day's profile as flat numbers and curves, for the per-ride loop. */
+interface DayLines {
+  lo: number;
+  hi: number;
+  width: number;
+  expected: Float64Array;
+  spread: Float64Array;
+  rare: Float64Array;
+  medianKm: number;
+  logMedianKm: number;
+  measurableKm: number;
+  fastKmh: number;
+  typicalFastKmh: number;
+  longLogTime: number;
+  /** Rides of this distance are judged exactly (0 when no-distance rides are their own peers). */
+  exactFor: number;
+}
+
+interface Verdicts {
+  anomaly: Uint8Array;
+  reasons: Uint8Array;
+  score: Float64Array;
+}
+
+const BEYOND_SCALE = Math.log(BEYOND_FAST);
+
+/** A ride's score and reasons, from its time-for-distance z and its rarity measure. */
+function record(
+  i: number,
+  di: number,
+  hours: number,
+  z: number,
+  rarityScore: number,
+  day: DayLines,
+  out: Verdicts,
+): void {
+  const speed = di / hours;
+  const measurable = di >= day.measurableKm;
+  const fast = measurable && speed > day.fastKmh;
+  // Far faster than the day's fast rides is too fast at any distance: 100 km/h on a 15 km
+  // ride is only 2.5 times its peers on the expressway, but no taxi averages it.
+  const beyondDay =
+    measurable && speed > day.typicalFastKmh
+      ? Math.log(speed / day.typicalFastKmh) / BEYOND_SCALE
+      : 0;
+  const speedScore = Math.max((z < 0 && !fast ? 0 : Math.abs(z)) / SPEED_Z_LIMIT, beyondDay);
+  // Rounded so the score reads the same in every output and the same input gives the same bytes.
+  const s = Math.round(Math.max(speedScore, rarityScore) * 1_000) / 1_000;
+  out.score[i] = s;
+  if (!(s >= 1)) return;
+  out.anomaly[i] = 1;
+  let bits = 0;
+  if (rarityScore >= 1) bits |= LONG_DISTANCE;
+  if (speedScore >= 1) bits |= z > 0 && beyondDay < 1 ? LOW_SPEED : HIGH_SPEED;
+  if (Math.log(hours) > day.longLogTime) bits |= LONG_TIME;
+  // Rounding may lift a score to 1 whose reasons were each just under it: name the larger.
+  if (bits === 0 || bits === LONG_TIME)
+    bits |= rarityScore >= speedScore ? LONG_DISTANCE : z > 0 ? LOW_SPEED : HIGH_SPEED;
+  out.reasons[i] = bits;
+}
+
+/** Judges every ride the curves cover; returns the others. */
+function judgeOnCurves(
+  distance: Float64Array,
+  time: Float64Array,
+  day: DayLines,
+  out: Verdicts,
+): number[] {
+  const { lo, hi, width, expected, spread, rare, medianKm, logMedianKm, exactFor } = day;
+  const last = CURVE_POINTS - 2;
+  const off: number[] = [];
+  for (let i = 0; i < distance.length; i += 1) {
+    const di = distance[i] as number;
+    const u = di > 0 ? Math.max(Math.log(di), lo) : lo;
+    if (di === exactFor || !(width > 0 && u <= hi)) {
+      off.push(i);
+      continue;
+    }
+    const hours = Math.max(time[i] as number, MIN_TIME_HOURS);
+    const x = (u - lo) / width;
+    const k = Math.min(Math.floor(x), last);
+    const f = x - k;
+    const e0 = expected[k] as number;
+    const s0 = spread[k] as number;
+    const z =
+      (Math.log(hours) - (e0 + ((expected[k + 1] as number) - e0) * f)) /
+      (s0 + ((spread[k + 1] as number) - s0) * f);
+    let rarityScore = 0;
+    if (di > medianKm && u > logMedianKm) {
+      const r0 = rare[k] as number;
+      rarityScore = r0 + ((rare[k + 1] as number) - r0) * f;
+    }
+    record(i, di, hours, z, rarityScore, day, out);
+  }
+  return off;
+}
+
 /**
  * Which rides are anomalous, why, and how much (see the README, "Clustering and anomalies").
  *
@@ -378,65 +475,33 @@ export function explainAnomalies(distance: Float64Array, time: Float64Array): An
 
   const lo = shortest;
   const hi = positive > 0 ? (logDistances[positive - 1] as number) : 0;
-  // Rides outside the sample's range (a million-ride day is read one ride in twenty) and days of
-  // one distance are judged by the exact functions.
   const width = hi > lo ? (hi - lo) / (CURVE_POINTS - 1) : 0;
-  const expected = sampleCurve(lo, width, u => fit.expected(u));
-  const spread = sampleCurve(lo, width, u => fit.spreadAt(Math.exp(u)));
-  const rare = sampleCurve(lo, width, u => rarity.score(u));
-  const logMedianKm = medianKm > 0 ? Math.log(medianKm) : Number.NEGATIVE_INFINITY;
-  const beyondScale = Math.log(BEYOND_FAST);
-  const hasStill = fit.hasStill;
-  const last = CURVE_POINTS - 2;
-
+  const day: DayLines = {
+    lo,
+    hi,
+    width,
+    expected: sampleCurve(lo, width, u => fit.expected(u)),
+    spread: sampleCurve(lo, width, u => fit.spreadAt(Math.exp(u))),
+    rare: sampleCurve(lo, width, u => rarity.score(u)),
+    medianKm,
+    logMedianKm: medianKm > 0 ? Math.log(medianKm) : Number.NEGATIVE_INFINITY,
+    measurableKm,
+    fastKmh,
+    typicalFastKmh,
+    longLogTime,
+    exactFor: fit.hasStill ? 0 : -1,
+  };
   const anomaly = new Uint8Array(n);
   const reasons = new Uint8Array(n);
   const score = new Float64Array(n);
-  for (let i = 0; i < n; i += 1) {
+  const out = { anomaly, reasons, score };
+  // Rides off the curves (no distance, when those are each other's peers; beyond the sample's
+  // longest) are few: they are judged by the exact functions.
+  for (const i of judgeOnCurves(distance, time, day, out)) {
     const di = distance[i] as number;
     const hours = Math.max(time[i] as number, MIN_TIME_HOURS);
-    const li = Math.log(hours);
-    const u = di > 0 ? Math.max(Math.log(di), shortest) : shortest;
-    let z: number;
-    let rarityScore = 0;
-    if (di === 0 && hasStill) z = fit.z(0, li);
-    else if (width > 0 && u <= hi) {
-      const x = (u - lo) / width;
-      const k = Math.min(Math.floor(x), last);
-      const f = x - k;
-      const e =
-        (expected[k] as number) + ((expected[k + 1] as number) - (expected[k] as number)) * f;
-      const sp = (spread[k] as number) + ((spread[k + 1] as number) - (spread[k] as number)) * f;
-      z = (li - e) / sp;
-      if (di > medianKm && u > logMedianKm) {
-        rarityScore = (rare[k] as number) + ((rare[k + 1] as number) - (rare[k] as number)) * f;
-      }
-    } else {
-      z = fit.z(di, li);
-      if (di > medianKm) rarityScore = rarity.score(u);
-    }
-    const speed = di / hours;
-    const fast = di >= measurableKm && speed > fastKmh;
-    // Far faster than the day's fast rides is too fast at any distance: 100 km/h on a 15 km
-    // ride is only 2.5 times its peers on the expressway, but no taxi averages it.
-    const beyondDay =
-      di >= measurableKm && speed > typicalFastKmh
-        ? Math.log(speed / typicalFastKmh) / beyondScale
-        : 0;
-    const speedScore = Math.max((z < 0 && !fast ? 0 : Math.abs(z)) / SPEED_Z_LIMIT, beyondDay);
-    // Rounded so the score reads the same in every output and the same input gives the same bytes.
-    const s = Math.round(Math.max(speedScore, rarityScore) * 1_000) / 1_000;
-    score[i] = s;
-    if (!(s >= 1)) continue;
-    anomaly[i] = 1;
-    let bits = 0;
-    if (rarityScore >= 1) bits |= LONG_DISTANCE;
-    if (speedScore >= 1) bits |= z > 0 && beyondDay < 1 ? LOW_SPEED : HIGH_SPEED;
-    if (li > longLogTime) bits |= LONG_TIME;
-    // Rounding may lift a score to 1 whose reasons were each just under it: name the larger.
-    if (bits === 0 || bits === LONG_TIME)
-      bits |= rarityScore >= speedScore ? LONG_DISTANCE : z > 0 ? LOW_SPEED : HIGH_SPEED;
-    reasons[i] = bits;
+    const rarityScore = di > medianKm && di > 0 ? rarity.score(Math.log(di)) : 0;
+    record(i, di, hours, fit.z(di, Math.log(hours)), rarityScore, day, out);
   }
   return {
     anomaly,
