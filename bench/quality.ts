@@ -5,6 +5,9 @@
  *
  *   node bench/quality.ts [--quick] [--sim-sizes 400,20000] [--real-sizes 2000,20000]
  *
+ * Each table comes twice: for the default model, and for the rule before issue #15 as the
+ * baseline, on the same days.
+ *
  * Tables go to standard output (Markdown), progress to standard error.
  */
 import { parseArgs } from 'node:util';
@@ -21,6 +24,7 @@ import {
 } from '@etml/clustering';
 import { seededRandom } from '@etml/simulate';
 import { count, int, machine, progress, simulateDay, table } from './lib.ts';
+import { flagBefore15 } from './quality-before.ts';
 import { resampleDay, tlcSampleDays } from './quality-data.ts';
 
 const USAGE = `usage: node bench/quality.ts [options]
@@ -55,8 +59,12 @@ interface RealScore {
   worstDayShare: number;
 }
 
-function scoreReal(day: RealDay, into: RealScore): void {
-  const { anomaly } = clusterRides(day.distance, day.time);
+/** Which rides a rule flags, by distance and time. */
+type Flagger = (distance: Float64Array, time: Float64Array) => Uint8Array;
+const flagNow: Flagger = (distance, time) => clusterRides(distance, time).anomaly;
+
+function scoreReal(day: RealDay, into: RealScore, flag: Flagger): void {
+  const anomaly = flag(day.distance, day.time);
   let flagged = 0;
   const p99 = p99Km(day.distance);
   for (let i = 0; i < anomaly.length; i += 1) {
@@ -125,7 +133,7 @@ function realRow(name: string, days: number, s: RealScore): string[] {
 /** Days of the sample with at least this many trips are judged as days of their own. */
 const MIN_DAY = 100;
 
-async function real(sizes: number[], seeds: number): Promise<string> {
+async function real(sizes: number[], seeds: number, flag: Flagger): Promise<string> {
   const days = await tlcSampleDays();
   const rows: string[][] = [];
   const all = { distance: [] as number[], time: [] as number[] };
@@ -139,6 +147,7 @@ async function real(sizes: number[], seeds: number): Promise<string> {
       scoreReal(
         injectAnomalies(date, day.distance, day.time, seededRandom('q', date, seed)),
         single,
+        flag,
       );
       singleDays += 1;
     }
@@ -149,6 +158,7 @@ async function real(sizes: number[], seeds: number): Promise<string> {
     scoreReal(
       injectAnomalies('month', all.distance, all.time, seededRandom('q', 'm', seed)),
       month,
+      flag,
     );
   }
   rows.push(realRow('the whole sample as one day', seeds, month));
@@ -158,7 +168,7 @@ async function real(sizes: number[], seeds: number): Promise<string> {
     for (let seed = 0; seed < seeds; seed += 1) {
       const random = seededRandom('q', 'resampled', n, seed);
       const day = resampleDay(all, n, random);
-      scoreReal(injectAnomalies(`r${n}`, day.distance, day.time, random), score);
+      scoreReal(injectAnomalies(`r${n}`, day.distance, day.time, random), score, flag);
     }
     rows.push(realRow(`resampled, ${count(n)} rides`, seeds, score));
   }
@@ -179,7 +189,7 @@ async function real(sizes: number[], seeds: number): Promise<string> {
   );
 }
 
-function simulated(sizes: number[], seedsSmall: number, seeds: number): string {
+function simulated(sizes: number[], seedsSmall: number, seeds: number, flag: Flagger): string {
   const rows: string[][] = [];
   for (const n of sizes) {
     progress(`simulator: ${count(n)} rides`);
@@ -191,8 +201,7 @@ function simulated(sizes: number[], seedsSmall: number, seeds: number): string {
     let worst = 1;
     for (let seed = 1; seed <= runs; seed += 1) {
       const day = simulateDay(n, seed, true);
-      const { anomaly } = clusterRides(day.distance, day.time);
-      const q = detectionQuality(day.truth ?? [], anomaly);
+      const q = detectionQuality(day.truth ?? [], flag(day.distance, day.time));
       long += q.trulyLong;
       longFound += q.flaggedTrulyLong;
       flagged += q.flagged;
@@ -241,9 +250,19 @@ async function main(): Promise<void> {
   console.log(
     `Real: the NYC TLC sample (1,999 yellow-taxi trips of January 2015) with ${pct(INJECTED_SHARE)} of each day's rides changed into anomalies (stuck, fast, far); "real alike" are real rides that already are anomalies of an injected kind; precision counts injected, impossible and alike rides as true flags.\n`,
   );
-  console.log(await real(realSizes, seeds));
-  console.log('');
-  console.log(simulated(simSizes, seedsSmall, seeds));
+  for (const [name, flag] of [
+    ['The default model (issue #15)', flagNow],
+    [
+      'Baseline: the rule before issue #15 (outside the largest DBSCAN cluster, or speed 3.5 robust z from its median)',
+      flagBefore15,
+    ],
+  ] as const) {
+    console.log(`## ${name}\n`);
+    console.log(await real(realSizes, seeds, flag));
+    console.log('');
+    console.log(simulated(simSizes, seedsSmall, seeds, flag));
+    console.log('');
+  }
 }
 
 await main();

@@ -36,5 +36,10 @@ export {
   type Uniform,
 } from './evaluate.ts';
 export { DEFAULT_MIN_SAMPLES, defaultDbscanParams } from './params.ts';
-export { type Standardized, standardize, standardizeWinsorized } from './standardize.ts';
+export {
+  type Standardized,
+  selectQuantile,
+  standardize,
+  standardizeWinsorized,
+} from './standardize.ts';
 export { type DbscanResult, ENGINES, type Engine } from './types.ts';
