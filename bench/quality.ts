@@ -12,15 +12,14 @@
  */
 import { parseArgs } from 'node:util';
 import {
-  alike,
+  addRealQuality,
   clusterRides,
   detectionQuality,
+  emptyRealQuality,
   INJECTED_SHARE,
-  impossible,
   injectAnomalies,
-  ordinary,
-  p99Km,
   type RealDay,
+  type RealQuality,
 } from '@etml/clustering';
 import { seededRandom } from '@etml/simulate';
 import { count, int, machine, progress, simulateDay, table } from './lib.ts';
@@ -44,78 +43,15 @@ function list(value: string | undefined, fallback: number[]): number[] {
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 const share = (part: number, whole: number) => (whole === 0 ? '–' : (part / whole).toFixed(3));
 
-interface RealScore {
-  rides: number;
-  flagged: number;
-  injected: number;
-  injectedFound: number;
-  impossible: number;
-  impossibleFound: number;
-  alike: number;
-  alikeFound: number;
-  trueFlags: number;
-  ordinary: number;
-  ordinaryFlagged: number;
-  worstDayShare: number;
-}
-
 /** Which rides a rule flags, by distance and time. */
 type Flagger = (distance: Float64Array, time: Float64Array) => Uint8Array;
 const flagNow: Flagger = (distance, time) => clusterRides(distance, time).anomaly;
 
-function scoreReal(day: RealDay, into: RealScore, flag: Flagger): void {
-  const anomaly = flag(day.distance, day.time);
-  let flagged = 0;
-  const p99 = p99Km(day.distance);
-  for (let i = 0; i < anomaly.length; i += 1) {
-    const d = day.distance[i] as number;
-    const t = day.time[i] as number;
-    const isFlagged = anomaly[i] === 1;
-    const injected = day.injected[i] !== null;
-    const isImpossible = !injected && impossible(d, t);
-    const isAlike = !injected && !isImpossible && alike(d, t, p99);
-    if (isFlagged) flagged += 1;
-    if (injected) {
-      into.injected += 1;
-      if (isFlagged) into.injectedFound += 1;
-    }
-    if (isImpossible) {
-      into.impossible += 1;
-      if (isFlagged) into.impossibleFound += 1;
-    }
-    if (isAlike) {
-      into.alike += 1;
-      if (isFlagged) into.alikeFound += 1;
-    }
-    if (isFlagged && (injected || isImpossible || isAlike)) into.trueFlags += 1;
-    if (!injected && ordinary(d, t)) {
-      into.ordinary += 1;
-      if (isFlagged) into.ordinaryFlagged += 1;
-    }
-  }
-  into.rides += anomaly.length;
-  into.flagged += flagged;
-  into.worstDayShare = Math.max(into.worstDayShare, flagged / anomaly.length);
+function scoreReal(day: RealDay, into: RealQuality, flag: Flagger): void {
+  addRealQuality(into, day, flag(day.distance, day.time));
 }
 
-function emptyScore(): RealScore {
-  return {
-    rides: 0,
-    flagged: 0,
-    injected: 0,
-    injectedFound: 0,
-    impossible: 0,
-    impossibleFound: 0,
-    alike: 0,
-    alikeFound: 0,
-    trueFlags: 0,
-    ordinary: 0,
-    ordinaryFlagged: 0,
-    worstDayShare: 0,
-  };
-}
-
-function realRow(name: string, days: number, s: RealScore): string[] {
+function realRow(name: string, days: number, s: RealQuality): string[] {
   return [
     name,
     String(days),
@@ -137,7 +73,7 @@ async function real(sizes: number[], seeds: number, flag: Flagger): Promise<stri
   const days = await tlcSampleDays();
   const rows: string[][] = [];
   const all = { distance: [] as number[], time: [] as number[] };
-  const single = emptyScore();
+  const single = emptyRealQuality();
   let singleDays = 0;
   for (const [date, day] of [...days].sort(([a], [b]) => a.localeCompare(b))) {
     all.distance.push(...day.distance);
@@ -153,7 +89,7 @@ async function real(sizes: number[], seeds: number, flag: Flagger): Promise<stri
     }
   }
   rows.push(realRow(`sample days of ≥ ${MIN_DAY} trips`, singleDays, single));
-  const month = emptyScore();
+  const month = emptyRealQuality();
   for (let seed = 0; seed < seeds; seed += 1) {
     scoreReal(
       injectAnomalies('month', all.distance, all.time, seededRandom('q', 'm', seed)),
@@ -164,7 +100,7 @@ async function real(sizes: number[], seeds: number, flag: Flagger): Promise<stri
   rows.push(realRow('the whole sample as one day', seeds, month));
   for (const n of sizes) {
     progress(`real: resampled days of ${count(n)} rides`);
-    const score = emptyScore();
+    const score = emptyRealQuality();
     for (let seed = 0; seed < seeds; seed += 1) {
       const random = seededRandom('q', 'resampled', n, seed);
       const day = resampleDay(all, n, random);

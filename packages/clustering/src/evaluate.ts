@@ -176,3 +176,74 @@ export function injectAnomalies(
   }
   return { name, distance: d, time: t, injected };
 }
+
+/** Counts of a judged real day (or several, added up with addRealQuality). */
+export interface RealQuality {
+  rides: number;
+  flagged: number;
+  injected: number;
+  injectedFound: number;
+  impossible: number;
+  impossibleFound: number;
+  /** Real rides that already are anomalies of an injected kind. */
+  alike: number;
+  alikeFound: number;
+  /** Flagged rides that are injected, impossible or alike. */
+  trueFlags: number;
+  ordinary: number;
+  ordinaryFlagged: number;
+  /** The largest share of its rides a single day flagged. */
+  worstDayShare: number;
+}
+
+export function emptyRealQuality(): RealQuality {
+  return {
+    rides: 0,
+    flagged: 0,
+    injected: 0,
+    injectedFound: 0,
+    impossible: 0,
+    impossibleFound: 0,
+    alike: 0,
+    alikeFound: 0,
+    trueFlags: 0,
+    ordinary: 0,
+    ordinaryFlagged: 0,
+    worstDayShare: 0,
+  };
+}
+
+/** Adds one real day's flags, judged against its truth, to `into`. */
+export function addRealQuality(into: RealQuality, day: RealDay, flagged: ArrayLike<number>): void {
+  const p99 = p99Km(day.distance);
+  let flags = 0;
+  for (let i = 0; i < day.distance.length; i += 1) {
+    const d = day.distance[i] as number;
+    const t = day.time[i] as number;
+    const isFlagged = flagged[i] === 1;
+    const injected = day.injected[i] !== null;
+    const isImpossible = !injected && impossible(d, t);
+    const isAlike = !injected && !isImpossible && alike(d, t, p99);
+    if (isFlagged) flags += 1;
+    if (injected) {
+      into.injected += 1;
+      if (isFlagged) into.injectedFound += 1;
+    }
+    if (isImpossible) {
+      into.impossible += 1;
+      if (isFlagged) into.impossibleFound += 1;
+    }
+    if (isAlike) {
+      into.alike += 1;
+      if (isFlagged) into.alikeFound += 1;
+    }
+    if (isFlagged && (injected || isImpossible || isAlike)) into.trueFlags += 1;
+    if (!injected && ordinary(d, t)) {
+      into.ordinary += 1;
+      if (isFlagged) into.ordinaryFlagged += 1;
+    }
+  }
+  into.rides += day.distance.length;
+  into.flagged += flags;
+  into.worstDayShare = Math.max(into.worstDayShare, flags / day.distance.length);
+}

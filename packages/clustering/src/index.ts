@@ -21,8 +21,10 @@ export {
 } from './day.ts';
 export { checkDbscanParams, type DbscanParams, dbscan } from './dbscan.ts';
 export {
+  addRealQuality,
   alike,
   detectionQuality,
+  emptyRealQuality,
   INJECTED_SHARE,
   type InjectedKind,
   impossible,
@@ -32,6 +34,7 @@ export {
   p99Km,
   type Quality,
   type RealDay,
+  type RealQuality,
   type TruthRide,
   type Uniform,
 } from './evaluate.ts';
