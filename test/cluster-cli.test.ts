@@ -46,6 +46,34 @@ describe('etml cluster (local: no Redis, no S3)', () => {
     expect(readFileSync(`${output}.rejected.jsonl`, 'utf8')).toBe('');
   });
 
+  it('--max-share keeps the most severe anomalies and says how many it left out', async () => {
+    const dir = tempDir();
+    const input = packt.rides20230524Json;
+    const free = await runEtml(['cluster', '--input', input, '--output', join(dir, 'a.jsonl')]);
+    const capped = await runEtml([
+      'cluster',
+      '--input',
+      input,
+      '--output',
+      join(dir, 'b.jsonl'),
+      '--max-share',
+      '0.01',
+    ]);
+    expect(capped.code, capped.stderr).toBe(0);
+    const all = readNdjson(join(dir, 'a.jsonl'));
+    const kept = readNdjson(join(dir, 'b.jsonl'));
+    const before = all.filter(r => r.anomaly).length;
+    expect(before).toBeGreaterThan(4);
+    expect(kept.filter(r => r.anomaly)).toHaveLength(4);
+    expect(capped.stderr).toContain(
+      `4 anomalies (${before - 4} less severe ones left out by --max-share)`,
+    );
+    expect(kept.map(r => [r.label, r.anomaly_score])).toEqual(
+      all.map(r => [r.label, r.anomaly_score]),
+    );
+    expect(free.code).toBe(0);
+  });
+
   it('reads the seed JSON array, and the reference engine agrees with the fast one', async () => {
     const dir = tempDir();
     const input = packt.rides20230524Json;
@@ -103,6 +131,8 @@ describe('etml cluster (local: no Redis, no S3)', () => {
     [['--min-samples', '0'], '--min-samples must be a whole number from 1'],
     [['--min-samples', '2.5'], '--min-samples must be a whole number from 1'],
     [['--engine', 'sklearn'], '--engine must be one of fast, density-clustering, got "sklearn"'],
+    [['--max-share', '0'], '--max-share must be a number in (0, 1], got "0"'],
+    [['--max-share', '2'], '--max-share must be a number in (0, 1], got "2"'],
   ])('refuses %j with one line and exit 2', async (flags, message) => {
     const dir = tempDir();
     const result = await runEtml([

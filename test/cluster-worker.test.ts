@@ -61,6 +61,7 @@ describe('./bin/etml cluster-worker', () => {
         REDIS_URL: redis.url,
         DBSCAN_EPS: '0.3',
         DBSCAN_MIN_SAMPLES: '10',
+        ANOMALY_MAX_SHARE: '0.01',
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -79,9 +80,23 @@ describe('./bin/etml cluster-worker', () => {
       expect(result).toMatchObject({
         valid: 400,
         noise: 21,
-        params: { eps: 0.3, minSamples: 10, source: 'explicit' },
+        params: { eps: 0.3, minSamples: 10, source: 'explicit', maxShare: 0.01 },
       });
+      // 1 % of 400 rides: the cap kept 4 of the day's anomalies and says how many it turned back.
+      expect(result.anomalies).toBe(4);
+      expect(result.params.capped).toBeGreaterThan(0);
+      const clustered = (await store.getBytes(keys.clustered(date))).toString('utf8');
+      const rides = clustered
+        .trim()
+        .split('\n')
+        .map(line => JSON.parse(line) as { anomaly: boolean; anomaly_score: number });
+      const kept = rides.filter(r => r.anomaly).map(r => r.anomaly_score);
+      const strongestLeft = Math.max(...rides.filter(r => !r.anomaly).map(r => r.anomaly_score));
+      expect(kept).toHaveLength(4);
+      expect(Math.min(...kept)).toBeGreaterThanOrEqual(strongestLeft);
+      expect(rides.filter(r => r.anomaly_score >= 1).length).toBe(4 + (result.params.capped ?? 0));
       expect(stderr).toContain('INFO cluster-worker ready');
+      expect(stderr).toContain('anomalyMaxShare=0.01');
       expect(stderr).toContain('dbscan="eps=0.3 min_samples=10"');
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
@@ -93,6 +108,20 @@ describe('./bin/etml cluster-worker', () => {
       connection.disconnect();
     }
   });
+
+  test.for(['0', '1.5', 'a lot'])(
+    'refuses ANOMALY_MAX_SHARE=%s at start, naming it',
+    async value => {
+      const result = await runEtml(['cluster-worker'], {
+        ANOMALY_MAX_SHARE: value,
+        REDIS_URL: 'redis://127.0.0.1:9',
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        `ANOMALY_MAX_SHARE must be a number > 0 and ≤ 1, got "${value}"`,
+      );
+    },
+  );
 
   test('refuses a bad DBSCAN_EPS at start, naming it', async () => {
     const result = await runEtml(['cluster-worker'], {

@@ -186,6 +186,33 @@ describe('clusterRides', () => {
     expect(reasonNames(result.reasons[2_001] as number)).not.toContain('high_speed');
   });
 
+  it('caps the share flagged at maxShare, keeping the most severe; labels and scores stay', () => {
+    const { distance, time } = columns(day(5_000, 9));
+    const free = clusterRides(distance, time);
+    const capped = clusterRides(distance, time, { maxShare: 0.01 });
+    expect(free.counts.anomalies).toBeGreaterThan(50);
+    expect(capped.counts.anomalies).toBe(50);
+    expect(capped.counts.capped).toBe(free.counts.anomalies - 50);
+    expect(capped.params.maxShare).toBe(0.01);
+    expect(Array.from(capped.labels)).toEqual(Array.from(free.labels));
+    expect(Array.from(capped.score)).toEqual(Array.from(free.score));
+    const kept = Array.from(capped.score).filter((_, i) => capped.anomaly[i] === 1);
+    const dropped = Array.from(free.score).filter(
+      (_, i) => free.anomaly[i] === 1 && capped.anomaly[i] === 0,
+    );
+    expect(Math.min(...kept)).toBeGreaterThanOrEqual(Math.max(...dropped));
+    for (let i = 0; i < 5_000; i += 1) {
+      if (capped.anomaly[i] === 0) expect(capped.reasons[i]).toBe(0);
+    }
+    // A cap the day is under changes nothing.
+    expect(Array.from(clusterRides(distance, time, { maxShare: 0.5 }).anomaly)).toEqual(
+      Array.from(free.anomaly),
+    );
+    expect(() => clusterRides(distance, time, { maxShare: 0 })).toThrow(
+      'the anomaly share cap must be in (0, 1], got 0',
+    );
+  });
+
   it('refuses values too large to standardize, naming the field', () => {
     const big = Float64Array.from([1e308, 1e308, 1]);
     expect(() => clusterRides(big, Float64Array.from([0.1, 0.2, 0.3]))).toThrow(
