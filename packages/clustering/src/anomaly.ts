@@ -349,7 +349,10 @@ interface Verdicts {
 
 const BEYOND_SCALE = Math.log(BEYOND_FAST);
 
-/** A ride's score and reasons, from its time-for-distance z and its rarity measure. */
+/**
+ * A ride's score and, when it is an anomaly, its reasons, from its time-for-distance z and its
+ * rarity measure. Returns the score.
+ */
 function record(
   i: number,
   di: number,
@@ -358,30 +361,33 @@ function record(
   rarityScore: number,
   day: DayLines,
   out: Verdicts,
-): void {
+): number {
   const speed = di / hours;
   const measurable = di >= day.measurableKm;
-  const fast = measurable && speed > day.fastKmh;
+  let speedScore =
+    (z < 0 && !(measurable && speed > day.fastKmh) ? 0 : Math.abs(z)) / SPEED_Z_LIMIT;
   // Far faster than the day's fast rides is too fast at any distance: 100 km/h on a 15 km
   // ride is only 2.5 times its peers on the expressway, but no taxi averages it.
-  const beyondDay =
-    measurable && speed > day.typicalFastKmh
-      ? Math.log(speed / day.typicalFastKmh) / BEYOND_SCALE
-      : 0;
-  const speedScore = Math.max((z < 0 && !fast ? 0 : Math.abs(z)) / SPEED_Z_LIMIT, beyondDay);
+  let beyondDay = 0;
+  if (measurable && speed > day.typicalFastKmh) {
+    beyondDay = Math.log(speed / day.typicalFastKmh) / BEYOND_SCALE;
+    if (beyondDay > speedScore) speedScore = beyondDay;
+  }
   // Rounded so the score reads the same in every output and the same input gives the same bytes.
   const s = Math.round(Math.max(speedScore, rarityScore) * 1_000) / 1_000;
   out.score[i] = s;
-  if (!(s >= 1)) return;
-  out.anomaly[i] = 1;
-  let bits = 0;
-  if (rarityScore >= 1) bits |= LONG_DISTANCE;
-  if (speedScore >= 1) bits |= z > 0 && beyondDay < 1 ? LOW_SPEED : HIGH_SPEED;
-  if (Math.log(hours) > day.longLogTime) bits |= LONG_TIME;
-  // Rounding may lift a score to 1 whose reasons were each just under it: name the larger.
-  if (bits === 0 || bits === LONG_TIME)
-    bits |= rarityScore >= speedScore ? LONG_DISTANCE : z > 0 ? LOW_SPEED : HIGH_SPEED;
-  out.reasons[i] = bits;
+  if (s >= 1) {
+    out.anomaly[i] = 1;
+    let bits = 0;
+    if (rarityScore >= 1) bits |= LONG_DISTANCE;
+    if (speedScore >= 1) bits |= z > 0 && beyondDay < 1 ? LOW_SPEED : HIGH_SPEED;
+    if (Math.log(hours) > day.longLogTime) bits |= LONG_TIME;
+    // Rounding may lift a score to 1 whose reasons were each just under it: name the larger.
+    if (bits === 0 || bits === LONG_TIME)
+      bits |= rarityScore >= speedScore ? LONG_DISTANCE : z > 0 ? LOW_SPEED : HIGH_SPEED;
+    out.reasons[i] = bits;
+  }
+  return s;
 }
 
 /** Judges every ride the curves cover; returns the others. */
@@ -421,20 +427,18 @@ function judgeOnCurves(
 }
 
 /**
- * Which rides are anomalous, why, and how much (see the README, "Clustering and anomalies").
+ * Which rides are anomalous, why, and how much (the README's "Clustering and anomalies" says why
+ * this model, and BENCHMARKS.md how well it does).
  *
  * Two questions, each answered against the day's own rides, so a day of airport runs and a
  * simulated day are judged by their own shapes:
- * - Is the time right for the distance? Rides are put in bands of similar distance (long trips
- *   use highways, short ones wait at lights), and a ride whose log time is more than
- *   SPEED_Z_LIMIT robust standard deviations from its band's median is too slow or too fast.
- *   Logs, because delays multiply: a ride twice as slow as its peers is as odd at 2 km as at 20.
- * - Is the distance one the day rarely sees? Beyond the median distance, a ride around which
- *   rides lie RARITY_LIMIT times more thinly than around the typical ride is long. Density, not
- *   distance: a dense mode of airport runs is normal, a thin tail of long rides is not.
- * The score is the larger of the two, each measured so that 1 is its limit; a ride is anomalous
- * when its score is at least 1. `labels` are not used: DBSCAN's clusters on linear distance and
- * time cannot tell a second dense mode from a thin tail at every volume.
+ * - Is the time right for the distance? A ride's log time against its band of similar distances
+ *   (TimeForDistance), in robust standard deviations over SPEED_Z_LIMIT: too slow or too fast.
+ * - Is the distance one the day rarely sees? Beyond the median distance only (Rarity): density,
+ *   not distance, so a dense mode of airport runs is normal and a thin tail is not.
+ * The score is the larger of the two, each 1 on its line; a ride is anomalous from 1 up. DBSCAN's
+ * labels are not used: its clusters on linear distance and time cannot tell a second dense mode
+ * from a thin tail at every volume.
  */
 export function explainAnomalies(distance: Float64Array, time: Float64Array): AnomalyResult {
   const n = distance.length;
