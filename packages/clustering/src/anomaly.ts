@@ -49,7 +49,7 @@ const DENSE_QUANTILE = 0.9;
 /** Rides longer in time than this share of the day's are long_time, when anomalous. */
 const LONG_TIME_QUANTILE = 0.95;
 /** At most this many rides are read to fit the day's profile. */
-const PROFILE_SAMPLE = 50_000;
+const PROFILE_SAMPLE = 20_000;
 /** Rides per distance band of the time-for-distance fit, and bands at most. */
 const BAND_RIDES = 30;
 const MAX_BANDS = 40;
@@ -62,7 +62,7 @@ const MIN_TIME_HOURS = 1 / 3600;
 
 /** What the day's rides look like: the profile each ride is judged against. */
 export interface DayProfile {
-  /** Rides the profile was fitted on (an evenly spaced sample of at most 200,000). */
+  /** Rides the profile was fitted on (an evenly spaced sample of at most 20,000). */
   sample: number;
   /** Time for distance: bands of rides by distance, each with its typical log time and spread. */
   bands: { upToKm: number; medianMinutes: number; spread: number }[];
