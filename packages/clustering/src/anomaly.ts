@@ -53,6 +53,8 @@ const PROFILE_SAMPLE = 20_000;
 /** Rides per distance band of the time-for-distance fit, and bands at most. */
 const BAND_RIDES = 30;
 const MAX_BANDS = 40;
+/** A band's spread is measured over at least this many rides, its neighbours' included. */
+const SPREAD_RIDES = 250;
 /** Rides of no distance are their own peers when there are at least this many of them. */
 const STILL_PEERS = 10;
 /** Points of each profile curve: 0.1 % of a day's log-distance range or finer. */
@@ -184,9 +186,16 @@ class TimeForDistance {
     for (let j = 0; j < km.length; j += 1) {
       residuals[j] = Math.abs((times[j] as number) - this.expected(logDistance(km[j] as number)));
     }
-    // Each band's spread pools its neighbours' rides too: three bands' worth steadies a MAD.
+    // Each band's spread pools its neighbours' rides too, until SPREAD_RIDES: a MAD of a few
+    // dozen rides swings by a fifth, and an underestimate flags ordinary rides.
     for (let k = 0; k < bands; k += 1) {
-      const pooled = residuals.slice(offset[Math.max(0, k - 1)], offset[Math.min(bands, k + 2)]);
+      let a = Math.max(0, k - 1);
+      let b = Math.min(bands, k + 2);
+      while ((offset[b] as number) - (offset[a] as number) < SPREAD_RIDES && (a > 0 || b < bands)) {
+        if (a > 0) a -= 1;
+        if (b < bands) b += 1;
+      }
+      const pooled = residuals.slice(offset[a], offset[b]);
       this.spread[k] = Math.max(MIN_SPREAD, 1.4826 * selectQuantile(pooled, 0.5));
     }
   }
