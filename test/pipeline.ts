@@ -158,7 +158,9 @@ export async function startPipeline(
     for (;;) {
       const job = await queue.getJob(jobId);
       const state = job ? await job.getState() : 'missing';
-      if (state === 'completed') return job?.returnvalue as T;
+      // Read again: the job may have completed between the fetch and getState, its copy still
+      // without a return value.
+      if (state === 'completed') return (await queue.getJob(jobId))?.returnvalue as T;
       if (state === 'failed') throw new Error(`${jobId} failed: ${job?.failedReason}`);
       if (Date.now() > deadline) throw new Error(`${jobId} still ${state} after ${timeoutMs} ms`);
       await new Promise(resolve => setTimeout(resolve, 100));
