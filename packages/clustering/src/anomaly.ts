@@ -261,13 +261,22 @@ class LogDensity {
 }
 
 /**
- * A function of log distance sampled at CURVE_POINTS evenly spaced points from `lo` by `step`:
+ * Functions of log distance sampled at CURVE_POINTS evenly spaced points from `lo` by `step`,
+ * interleaved (point k of function m at k × count + m) so one ride's lookups share cache lines:
  * the day's profile is fitted once, and a million rides are judged against it by straight lines
  * between the points, at the cost of a table lookup each.
  */
-function sampleCurve(lo: number, step: number, f: (u: number) => number): Float64Array {
-  const values = new Float64Array(CURVE_POINTS);
-  for (let k = 0; k < CURVE_POINTS; k += 1) values[k] = f(lo + k * step);
+function sampleCurves(
+  lo: number,
+  step: number,
+  fs: readonly ((u: number) => number)[],
+): Float64Array {
+  const values = new Float64Array(CURVE_POINTS * fs.length);
+  for (let k = 0; k < CURVE_POINTS; k += 1) {
+    fs.forEach((f, m) => {
+      values[k * fs.length + m] = f(lo + k * step);
+    });
+  }
   return values;
 }
 
@@ -337,9 +346,8 @@ interface DayLines {
   lo: number;
   hi: number;
   width: number;
-  expected: Float64Array;
-  spread: Float64Array;
-  rare: Float64Array;
+  /** Expected log time, its spread and the rarity score, interleaved (sampleCurves). */
+  curves: Float64Array;
   medianKm: number;
   logMedianKm: number;
   measurableKm: number;
@@ -406,7 +414,7 @@ function judgeOnCurves(
   day: DayLines,
   out: Verdicts,
 ): number[] {
-  const { lo, hi, width, expected, spread, rare, medianKm, logMedianKm, exactFor } = day;
+  const { lo, hi, width, curves, medianKm, logMedianKm, exactFor } = day;
   const last = CURVE_POINTS - 2;
   const off: number[] = [];
   for (let i = 0; i < distance.length; i += 1) {
@@ -420,15 +428,16 @@ function judgeOnCurves(
     const x = (u - lo) / width;
     const k = Math.min(Math.floor(x), last);
     const f = x - k;
-    const e0 = expected[k] as number;
-    const s0 = spread[k] as number;
+    const j = 3 * k;
+    const e0 = curves[j] as number;
+    const s0 = curves[j + 1] as number;
     const z =
-      (Math.log(hours) - (e0 + ((expected[k + 1] as number) - e0) * f)) /
-      (s0 + ((spread[k + 1] as number) - s0) * f);
+      (Math.log(hours) - (e0 + ((curves[j + 3] as number) - e0) * f)) /
+      (s0 + ((curves[j + 4] as number) - s0) * f);
     let rarityScore = 0;
     if (di > medianKm && u > logMedianKm) {
-      const r0 = rare[k] as number;
-      rarityScore = r0 + ((rare[k + 1] as number) - r0) * f;
+      const r0 = curves[j + 2] as number;
+      rarityScore = r0 + ((curves[j + 5] as number) - r0) * f;
     }
     record(i, di, hours, z, rarityScore, day, out);
   }
@@ -493,9 +502,11 @@ export function explainAnomalies(distance: Float64Array, time: Float64Array): An
     lo,
     hi,
     width,
-    expected: sampleCurve(lo, width, u => fit.expected(u)),
-    spread: sampleCurve(lo, width, u => fit.spreadAt(Math.exp(u))),
-    rare: sampleCurve(lo, width, u => rarity.score(u)),
+    curves: sampleCurves(lo, width, [
+      u => fit.expected(u),
+      u => fit.spreadAt(Math.exp(u)),
+      u => rarity.score(u),
+    ]),
     medianKm,
     logMedianKm: medianKm > 0 ? Math.log(medianKm) : Number.NEGATIVE_INFINITY,
     measurableKm,
