@@ -126,10 +126,9 @@ class TimeForDistance {
     return this.still !== undefined;
   }
 
-  /** `d` and `lt`: the sample's distances and log times, in any order. */
-  constructor(d: Float64Array, lt: Float64Array, logDistance: LogDistance) {
+  /** `d` and `lt`: the sample's distances and log times, in any order; `sorted`: `d` sorted. */
+  constructor(d: Float64Array, lt: Float64Array, sorted: Float64Array, logDistance: LogDistance) {
     this.logDistance = logDistance;
-    const sorted = d.slice().sort();
     // A meter that ran without moving is judged against the day's other such rides: an 18-minute
     // wait is common among them, and a 5-hour one is not.
     const zeros = lowerBound(sorted, Number.MIN_VALUE);
@@ -168,7 +167,7 @@ class TimeForDistance {
     for (let i = 0; i < d.length; i += 1) {
       const k = band[i] as number;
       if (k < 0) continue;
-      const j = (at[k] as number) + 0;
+      const j = at[k] as number;
       at[k] = j + 1;
       km[j] = d[i] as number;
       times[j] = lt[i] as number;
@@ -349,7 +348,6 @@ interface DayLines {
   /** Expected log time, its spread and the rarity score, interleaved (sampleCurves). */
   curves: Float64Array;
   medianKm: number;
-  logMedianKm: number;
   measurableKm: number;
   fastKmh: number;
   typicalFastKmh: number;
@@ -368,7 +366,7 @@ const BEYOND_SCALE = Math.log(BEYOND_FAST);
 
 /**
  * A ride's score and, when it is an anomaly, its reasons, from its time-for-distance z and its
- * rarity measure. Returns the score.
+ * rarity measure.
  */
 function record(
   i: number,
@@ -378,7 +376,7 @@ function record(
   rarityScore: number,
   day: DayLines,
   out: Verdicts,
-): number {
+): void {
   const speed = di / hours;
   const measurable = di >= day.measurableKm;
   let speedScore =
@@ -404,7 +402,6 @@ function record(
       bits |= rarityScore >= speedScore ? LONG_DISTANCE : z > 0 ? LOW_SPEED : HIGH_SPEED;
     out.reasons[i] = bits;
   }
-  return s;
 }
 
 /** Judges every ride the curves cover; returns the others. */
@@ -414,7 +411,7 @@ function judgeOnCurves(
   day: DayLines,
   out: Verdicts,
 ): number[] {
-  const { lo, hi, width, curves, medianKm, logMedianKm, exactFor } = day;
+  const { lo, hi, width, curves, medianKm, exactFor } = day;
   const last = CURVE_POINTS - 2;
   const off: number[] = [];
   for (let i = 0; i < distance.length; i += 1) {
@@ -435,7 +432,7 @@ function judgeOnCurves(
       (Math.log(hours) - (e0 + ((curves[j + 3] as number) - e0) * f)) /
       (s0 + ((curves[j + 4] as number) - s0) * f);
     let rarityScore = 0;
-    if (di > medianKm && u > logMedianKm) {
+    if (di > medianKm) {
       const r0 = curves[j + 2] as number;
       rarityScore = r0 + ((curves[j + 5] as number) - r0) * f;
     }
@@ -478,8 +475,8 @@ export function explainAnomalies(distance: Float64Array, time: Float64Array): An
   const logDistances = positiveLog.subarray(0, positive).sort();
   const shortest = logDistances.length > 0 ? (logDistances[0] as number) : 0;
   const logDistance = (km: number) => (km > 0 ? Math.max(Math.log(km), shortest) : shortest);
-  const fit = new TimeForDistance(d, lt, logDistance);
   const sortedDistance = d.slice().sort();
+  const fit = new TimeForDistance(d, lt, sortedDistance, logDistance);
   const rarity = new Rarity(logDistances);
   const medianKm = sortedDistance[Math.floor((size - 1) / 2)] as number;
   const measurableKm = SHORTEST_MEASURABLE * medianKm;
@@ -508,7 +505,6 @@ export function explainAnomalies(distance: Float64Array, time: Float64Array): An
       u => rarity.score(u),
     ]),
     medianKm,
-    logMedianKm: medianKm > 0 ? Math.log(medianKm) : Number.NEGATIVE_INFINITY,
     measurableKm,
     fastKmh,
     typicalFastKmh,
@@ -524,7 +520,7 @@ export function explainAnomalies(distance: Float64Array, time: Float64Array): An
   for (const i of judgeOnCurves(distance, time, day, out)) {
     const di = distance[i] as number;
     const hours = Math.max(time[i] as number, MIN_TIME_HOURS);
-    const rarityScore = di > medianKm && di > 0 ? rarity.score(Math.log(di)) : 0;
+    const rarityScore = di > medianKm ? rarity.score(Math.log(di)) : 0;
     record(i, di, hours, fit.z(di, Math.log(hours)), rarityScore, day, out);
   }
   return {

@@ -1,3 +1,5 @@
+import { selectQuantile } from './standardize.ts';
+
 /**
  * Detection quality against a simulated day's ground truth, as issue #3 defines it:
  * - truly long rides: injected long_distance rides over 10 km, and injected low_speed rides whose
@@ -105,11 +107,6 @@ export function ordinary(distance: number, time: number): boolean {
   );
 }
 
-function quantile(values: ArrayLike<number>, q: number): number {
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.floor(q * (sorted.length - 1))] as number;
-}
-
 /** What each injected kind is: a ride of at least `minKm` at the speeds given, or this far. */
 export const KINDS = {
   /** Crawling at walking pace or slower: 1–5 km/h over at least 1 km. */
@@ -135,7 +132,7 @@ export function alike(distance: number, time: number, p99Km: number): boolean {
 
 /** The 99th-percentile distance of a day. */
 export function p99Km(distance: ArrayLike<number>): number {
-  return quantile(distance, 0.99);
+  return selectQuantile(Float64Array.from(distance), 0.99);
 }
 
 /**
