@@ -44,3 +44,20 @@ export function intFlag(
   }
   return n;
 }
+
+/** A share from 0 to 1, such as --max-failed-share 0.05. */
+export function shareFlag(
+  command: string,
+  name: string,
+  value: string | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  const n = /^\s*$/.test(value) ? Number.NaN : Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) {
+    throw new UsageError(
+      `${command}: --${name} must be a number from 0 to 1, got ${JSON.stringify(value)}`,
+    );
+  }
+  return n;
+}

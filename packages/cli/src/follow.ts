@@ -1,6 +1,15 @@
 import type { RideDate } from '@etml/domain';
-import type { LoadDayResult } from '@etml/queues';
-import { enqueueClusterDay, jobIds, producerConnection, QUEUES } from '@etml/queues';
+import {
+  enqueueClusterDay,
+  jobIds,
+  type LoadDayResult,
+  producerConnection,
+  promoteClusterDay,
+  QUEUES,
+  WAITING_FOR_RAW,
+  type WaitingForRawProgress,
+} from '@etml/queues';
+import { findRawInputs, type ObjectStore } from '@etml/storage';
 import { Queue } from 'bullmq';
 
 export interface DayQueues {
@@ -30,7 +39,14 @@ export async function withDayQueues<T>(
 
 /** Where a day stands, for progress displays. */
 export type DayProgress =
-  | { step: 'cluster'; state: string; phase?: string; rows?: number }
+  | {
+      step: 'cluster';
+      state: string;
+      phase?: string;
+      rows?: number;
+      /** Set while cluster-D is delayed because its raw input has not arrived. */
+      waiting?: { key: string; nextCheckAt: number };
+    }
   | { step: 'summarize'; state: string; done: number; failed: number; total: number }
   | { step: 'load'; state: string; rows?: number };
 
@@ -45,9 +61,15 @@ export class StepFailed extends Error {
 /**
  * Enqueues cluster-D. Without force this is idempotent: a day that is queued, running or done is
  * left as it is. With force a finished cluster-D is replaced, which replaces the day's load-D
- * and summaries too (the cluster step hands the new clustering on).
+ * and summaries too (the cluster step hands the new clustering on). A cluster-D that is waiting
+ * for raw input which is there by now starts at once rather than at its next check.
  */
-export async function startDay(queues: DayQueues, date: RideDate, force: boolean) {
+export async function startDay(
+  queues: DayQueues,
+  store: ObjectStore,
+  date: RideDate,
+  force: boolean,
+) {
   const id = jobIds.clusterDay(date);
   const existing = await queues.cluster.getJob(id);
   const state = existing ? await existing.getState() : 'missing';
@@ -63,7 +85,48 @@ export async function startDay(queues: DayQueues, date: RideDate, force: boolean
     }
     await existing.remove();
   }
-  return enqueueClusterDay(queues.cluster, date);
+  const enqueued = await enqueueClusterDay(queues.cluster, date);
+  if (enqueued.state !== 'delayed' || (await findRawInputs(store, date)).length === 0) {
+    return { ...enqueued, promoted: false };
+  }
+  const promotion = await promoteClusterDay(queues.cluster, date);
+  return { ...enqueued, state: promotion.state, promoted: promotion.promoted };
+}
+
+/** What startDay did, for a line of output: "enqueued", "already there (completed)", … */
+export function startedNote(started: { added: boolean; promoted: boolean }, state: string): string {
+  if (started.promoted) return 'was waiting for its raw input, which is there now: started it';
+  return started.added ? 'enqueued' : state;
+}
+
+/** "HH:MM" in SCHEDULE_TZ when it is set; otherwise in UTC, saying so. */
+export function clockTime(ms: number, tz: string | undefined): string {
+  const time = new Intl.DateTimeFormat('en-GB', {
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone: tz ?? 'UTC',
+  }).format(ms);
+  return tz ? time : `${time} UTC`;
+}
+
+/** cluster-D's own account of its wait, if it is waiting for raw input. */
+export function waitingFor(
+  state: string,
+  progress: unknown,
+): { key: string; nextCheckAt: number } | undefined {
+  const waiting = progress as Partial<WaitingForRawProgress> | undefined;
+  // A promoted job keeps its old progress until it reports anew: only a delayed job still waits.
+  if (state !== 'delayed' || waiting?.phase !== WAITING_FOR_RAW) return undefined;
+  if (typeof waiting.key !== 'string' || typeof waiting.nextCheckAt !== 'number') return undefined;
+  return { key: waiting.key, nextCheckAt: waiting.nextCheckAt };
+}
+
+export function describeWaiting(
+  waiting: { key: string; nextCheckAt: number },
+  tz: string | undefined,
+): string {
+  return `waiting for raw input ${waiting.key}, next check at ${clockTime(waiting.nextCheckAt, tz)}`;
 }
 
 interface Progress {
@@ -72,6 +135,62 @@ interface Progress {
   children?: number;
   of?: number;
 }
+
+/** One look at a day: its result once load-D is done, or where it stands. */
+type DayLook =
+  | { result: LoadDayResult }
+  | { progress: DayProgress /** The job the day waits on. */; jobId: string };
+
+/** Looks at a day once. Throws StepFailed for the step that failed. */
+async function lookAtDay(queues: DayQueues, date: RideDate): Promise<DayLook> {
+  const clusterId = jobIds.clusterDay(date);
+  const loadId = jobIds.loadDay(date);
+  const cluster = await queues.cluster.getJob(clusterId);
+  if (!cluster) throw new StepFailed(clusterId, 'the job is not in the queue');
+  const clusterState = await cluster.getState();
+  if (clusterState === 'failed') throw new StepFailed(clusterId, cluster.failedReason);
+  if (clusterState !== 'completed') {
+    const progress = (cluster.progress ?? {}) as Progress;
+    const waiting = waitingFor(clusterState, progress);
+    return {
+      jobId: clusterId,
+      progress: {
+        step: 'cluster',
+        state: clusterState,
+        // A promoted job shows its state until it reports anew, not its old wait.
+        phase: progress.phase === WAITING_FOR_RAW && !waiting ? undefined : progress.phase,
+        rows: progress.rows,
+        ...(waiting ? { waiting } : {}),
+      },
+    };
+  }
+  const load = await queues.load.getJob(loadId);
+  if (!load) {
+    throw new StepFailed(loadId, `the job is not in the queue though ${clusterId} is done`);
+  }
+  const loadState = await load.getState();
+  if (loadState === 'completed') return { result: load.returnvalue as LoadDayResult };
+  if (loadState === 'failed') throw new StepFailed(loadId, load.failedReason);
+  const progress = (load.progress ?? {}) as Progress;
+  if (progress.phase === 'writing') {
+    return { jobId: loadId, progress: { step: 'load', state: loadState, rows: progress.rows } };
+  }
+  const counts = await load.getDependenciesCount();
+  const done = (counts.processed ?? 0) + (counts.ignored ?? 0) + (counts.failed ?? 0);
+  const pending = counts.unprocessed ?? 0;
+  return {
+    jobId: loadId,
+    progress: {
+      step: 'summarize',
+      state: loadState,
+      done,
+      failed: (counts.ignored ?? 0) + (counts.failed ?? 0),
+      total: Math.max(done + pending, progress.of ?? 0),
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /**
  * Follows a day until load-D completes, by polling Redis (a follower that starts late, or
@@ -82,52 +201,62 @@ export async function followDay(
   date: RideDate,
   options: { onProgress: (progress: DayProgress) => void; pollMs?: number; timeoutMs: number },
 ): Promise<LoadDayResult> {
-  const clusterId = jobIds.clusterDay(date);
-  const loadId = jobIds.loadDay(date);
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
-    const cluster = await queues.cluster.getJob(clusterId);
-    const clusterState = cluster ? await cluster.getState() : 'missing';
-    if (!cluster) throw new StepFailed(clusterId, 'the job is not in the queue');
-    if (clusterState === 'failed') throw new StepFailed(clusterId, cluster.failedReason);
-    if (clusterState !== 'completed') {
-      const progress = (cluster.progress ?? {}) as Progress;
-      options.onProgress({
-        step: 'cluster',
-        state: clusterState,
-        phase: progress.phase,
-        rows: progress.rows,
-      });
-    } else {
-      const load = await queues.load.getJob(loadId);
-      if (!load) {
-        throw new StepFailed(loadId, `the job is not in the queue though ${clusterId} is done`);
-      }
-      const loadState = await load.getState();
-      if (loadState === 'completed') return load.returnvalue as LoadDayResult;
-      if (loadState === 'failed') throw new StepFailed(loadId, load.failedReason);
-      const progress = (load.progress ?? {}) as Progress;
-      if (progress.phase === 'writing') {
-        options.onProgress({ step: 'load', state: loadState, rows: progress.rows });
-      } else {
-        const counts = await load.getDependenciesCount();
-        const done = (counts.processed ?? 0) + (counts.ignored ?? 0) + (counts.failed ?? 0);
-        const pending = counts.unprocessed ?? 0;
-        options.onProgress({
-          step: 'summarize',
-          state: loadState,
-          done,
-          failed: (counts.ignored ?? 0) + (counts.failed ?? 0),
-          total: Math.max(done + pending, progress.of ?? 0),
-        });
-      }
-    }
+    const look = await lookAtDay(queues, date);
+    if ('result' in look) return look.result;
+    options.onProgress(look.progress);
     if (Date.now() > deadline) {
       throw new StepFailed(
-        clusterState === 'completed' ? loadId : clusterId,
+        look.jobId,
         `not finished after ${Math.round(options.timeoutMs / 60_000)} min (still running; follow it with etml run again)`,
       );
     }
-    await new Promise(resolve => setTimeout(resolve, options.pollMs ?? 500));
+    await sleep(options.pollMs ?? 500);
+  }
+}
+
+/** How a followed day ended. */
+export type DayOutcome = { date: RideDate } & ({ result: LoadDayResult } | { failed: StepFailed });
+
+/**
+ * Follows every day of a range until each is done or has failed, looking at all of them on each
+ * round, so days that finish out of order count at once. `onProgress` gets the days finished so
+ * far and where the oldest unfinished day stands.
+ */
+export async function followDays(
+  queues: DayQueues,
+  dates: RideDate[],
+  options: {
+    onProgress: (finished: number, current?: { date: RideDate; progress: DayProgress }) => void;
+    pollMs?: number;
+    timeoutMs: number;
+  },
+): Promise<DayOutcome[]> {
+  const deadline = Date.now() + options.timeoutMs;
+  const outcomes = new Map<RideDate, DayOutcome>();
+  for (;;) {
+    let current: { date: RideDate; progress: DayProgress } | undefined;
+    for (const date of dates) {
+      if (outcomes.has(date)) continue;
+      try {
+        const look = await lookAtDay(queues, date);
+        if ('result' in look) outcomes.set(date, { date, result: look.result });
+        else current ??= { date, progress: look.progress };
+      } catch (error) {
+        if (!(error instanceof StepFailed)) throw error;
+        outcomes.set(date, { date, failed: error });
+      }
+    }
+    options.onProgress(outcomes.size, current);
+    if (outcomes.size === dates.length) return dates.map(date => outcomes.get(date) as DayOutcome);
+    if (Date.now() > deadline) {
+      const open = dates.filter(date => !outcomes.has(date));
+      throw new StepFailed(
+        jobIds.clusterDay(open[0] as RideDate),
+        `not finished after ${Math.round(options.timeoutMs / 60_000)} min, with ${open.length} of ${dates.length} days still running (${open.join(', ')})`,
+      );
+    }
+    await sleep(options.pollMs ?? 500);
   }
 }

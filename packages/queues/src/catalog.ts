@@ -40,6 +40,16 @@ export interface ClusterDayResult extends ClusteringRecord {
   next: string;
 }
 
+/** cluster-D's progress phase while its day's raw input has not arrived. */
+export const WAITING_FOR_RAW = 'waiting for raw input';
+
+/** cluster-D's progress while it waits: what it looks for, and when it looks again (ms). */
+export interface WaitingForRawProgress {
+  phase: typeof WAITING_FOR_RAW;
+  key: string;
+  nextCheckAt: number;
+}
+
 const count = z.number().int().min(0);
 const usdOrNull = z.number().min(0).nullable();
 

@@ -20,6 +20,8 @@ export {
   SummarizeRidePayload,
   TickPayload,
   type TickResult,
+  WAITING_FOR_RAW,
+  type WaitingForRawProgress,
 } from './catalog.ts';
 export { producerConnection, workerConnection } from './connection.ts';
 export { type Enqueued, enqueueClusterDay, enqueueLoadDay } from './enqueue.ts';
@@ -31,3 +33,4 @@ export {
   type JobProcessor,
   processorFor,
 } from './processor.ts';
+export { type Promotion, promoteClusterDay } from './promote.ts';

@@ -7,6 +7,7 @@ export {
   type ReadHandle,
   type WriteResult,
 } from './object-store.ts';
+export { findRawInputs, type RawInput, rawInputPattern } from './raw-input.ts';
 
 import { createS3Client, type S3Settings } from './client.ts';
 import { ObjectStore } from './object-store.ts';

@@ -1,15 +1,14 @@
 import { type ClusterOptions, clusterDay, type DayPhase, type RejectedRow } from '@etml/clustering';
+import { type ClusteringRecord, InputError, keys, type RideDate } from '@etml/domain';
 import {
-  type ClusteringRecord,
-  InputError,
-  keys,
-  RAW_FORMATS,
-  type RawFormat,
-  type RideDate,
-} from '@etml/domain';
-import { type ClusterDayResult, JOBS, processorFor } from '@etml/queues';
+  type ClusterDayResult,
+  JOBS,
+  processorFor,
+  WAITING_FOR_RAW,
+  type WaitingForRawProgress,
+} from '@etml/queues';
 import type { Logger } from '@etml/runtime';
-import type { ObjectStore } from '@etml/storage';
+import { findRawInputs, type ObjectStore, type RawInput, rawInputPattern } from '@etml/storage';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 
 export interface ClusterProcessorDeps {
@@ -26,15 +25,8 @@ const FIRST_RECHECK_MS = 60_000;
 const LONGEST_RECHECK_MS = 30 * 60_000;
 
 /** The day's raw input: exactly one of raw/date=D/rides.{json,jsonl,csv}. */
-async function findRawInput(
-  store: ObjectStore,
-  date: RideDate,
-): Promise<{ key: string; format: RawFormat } | undefined> {
-  const found: { key: string; format: RawFormat }[] = [];
-  for (const format of RAW_FORMATS) {
-    const key = keys.raw(date, format);
-    if (await store.exists(key)) found.push({ key, format });
-  }
+async function findRawInput(store: ObjectStore, date: RideDate): Promise<RawInput | undefined> {
+  const found = await findRawInputs(store, date);
   if (found.length > 1) {
     throw new UnrecoverableError(
       `raw/date=${date}/ holds ${found.length} inputs (${found.map(f => store.uri(f.key)).join(', ')}); keep exactly one`,
@@ -58,7 +50,7 @@ export function clusterProcessor(deps: ClusterProcessorDeps) {
     const raw = await findRawInput(store, date);
     if (!raw) {
       const waited = Date.now() - job.timestamp;
-      const where = `${store.uri(keys.rawPrefix(date))}rides.{${RAW_FORMATS.join(',')}}`;
+      const where = rawInputPattern(store, date);
       if (waited >= deps.rawWaitMs) {
         throw new UnrecoverableError(
           `no raw input for ${date} after waiting ${Math.round(waited / 60_000)} min: nothing at ${where}`,
@@ -71,8 +63,14 @@ export function clusterProcessor(deps: ClusterProcessorDeps) {
         LONGEST_RECHECK_MS,
         deps.rawWaitMs - waited,
       );
+      const nextCheckAt = Date.now() + gap;
+      const waiting: WaitingForRawProgress = { phase: WAITING_FOR_RAW, key: where, nextCheckAt };
+      await job.updateProgress(waiting);
       await job.log(`no raw input yet at ${where}; checking again in ${Math.ceil(gap / 1000)}s`);
-      await job.moveToDelayed(Date.now() + gap, token);
+      await job.moveToDelayed(nextCheckAt, token);
+      // An upload that landed while this job was active saw it active and left it alone
+      // (etml upload promotes delayed jobs only): look once more now that it is delayed.
+      if ((await findRawInputs(store, date)).length > 0) await job.promote().catch(() => {});
       throw new DelayedError();
     }
 

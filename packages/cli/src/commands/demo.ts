@@ -50,7 +50,7 @@ async function runDay(redisUrl: string, store: ObjectStore, date: RideDate, ride
     return await withDayQueues(redisUrl, async queues => {
       // A day left from an earlier demo is run again, so the demo always shows a fresh run; one
       // still in progress (an interrupted demo) is finished instead.
-      await startDay(queues, date, true).catch(() => startDay(queues, date, false));
+      await startDay(queues, store, date, true).catch(() => startDay(queues, store, date, false));
       let last = '';
       const result = await followDay(queues, date, {
         timeoutMs: 600_000 + rides,

@@ -23,6 +23,7 @@ import { parseFlags, requireFlag } from '../args.ts';
 import type { Command } from '../command.ts';
 import { inFile, readableFile } from '../input-file.ts';
 import { putRawRides } from '../raw.ts';
+import { rawInputArrived } from '../raw-arrived.ts';
 
 export const IMPORT_USAGE =
   'etml import --file FILE [--tz ZONE] [--dry-run]   (NYC TLC yellow or green trips, CSV or Parquet)';
@@ -243,4 +244,10 @@ export const importCommand: Command = async (args, getEnv) => {
       `from ${report.rows} rows (${rejected} rejected) of a ${layout.colour} taxi ${kind.toUpperCase()} file ` +
       `(${layout.places === 'none' ? 'no places' : layout.places}; times in ${tz}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );
+  if (!dryRun) {
+    await rawInputArrived(
+      getEnv(),
+      report.days.filter(day => day.rides > 0).map(day => day.date),
+    );
+  }
 };

@@ -2,10 +2,23 @@ import { InputError, keys, type RideDate, rideDateInZone } from '@etml/domain';
 import type { LoadDayResult } from '@etml/queues';
 import { connectRedis, connectStore } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
-import cliProgress from 'cli-progress';
-import { dateFlag, intFlag, parseFlags } from '../args.ts';
+import { dateFlag, intFlag, parseFlags, shareFlag } from '../args.ts';
 import type { Command } from '../command.ts';
-import { type DayProgress, type DayQueues, followDay, startDay, withDayQueues } from '../follow.ts';
+import { DEFAULT_MAX_FAILED_SHARE, tooManyFailedSummaries } from '../failed-share.ts';
+import {
+  type DayProgress,
+  type DayQueues,
+  followDay,
+  startDay,
+  startedNote,
+  withDayQueues,
+} from '../follow.ts';
+import {
+  dayFraction,
+  describeProgress,
+  type ProgressDisplay,
+  progressDisplay,
+} from '../progress-display.ts';
 
 export const RUN_USAGE = 'etml run --date YYYY-MM-DD [--force] [--timeout-minutes N]';
 
@@ -16,62 +29,6 @@ export function checkNotFuture(date: RideDate, flag = '--date'): RideDate {
     throw new InputError(`${flag} ${date} is in the future (today is at most ${latest})`);
   }
   return date;
-}
-
-function describe(progress: DayProgress): string {
-  switch (progress.step) {
-    case 'cluster':
-      return progress.phase
-        ? `cluster: ${progress.phase}${progress.rows ? ` ${progress.rows.toLocaleString('en')} rows` : ''}`
-        : `cluster: ${progress.state}`;
-    case 'summarize':
-      return `summarize: ${progress.done}/${progress.total} rides${progress.failed ? `, ${progress.failed} failed` : ''}`;
-    case 'load':
-      return `load: writing${progress.rows ? ` ${progress.rows.toLocaleString('en')} rows` : ''}`;
-  }
-}
-
-/**
- * A progress display: a bar on a terminal, and a line per change (at most one every few
- * seconds) when stderr is a pipe or a file, so logs stay readable.
- */
-function progressDisplay(date: RideDate) {
-  if (process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar(
-      {
-        format: `${date} [{bar}] {percentage}% | {detail}`,
-        hideCursor: true,
-        stream: process.stderr,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(1, 0, { detail: 'queued' });
-    return {
-      update(progress: DayProgress) {
-        const [value, total] =
-          progress.step === 'summarize'
-            ? [progress.done, Math.max(progress.total, 1)]
-            : [progress.step === 'load' ? 1 : 0, 1];
-        bar.setTotal(total);
-        bar.update(value, { detail: describe(progress) });
-      },
-      stop: () => bar.stop(),
-    };
-  }
-  let last = '';
-  let lastAt = 0;
-  return {
-    update(progress: DayProgress) {
-      const text = describe(progress);
-      const stepChanged = text.split(':')[0] !== last.split(':')[0];
-      if (text !== last && (stepChanged || Date.now() - lastAt > 5_000)) {
-        process.stderr.write(`${date} ${text}\n`);
-        last = text;
-        lastAt = Date.now();
-      }
-    },
-    stop: () => {},
-  };
 }
 
 export function outputLines(store: ObjectStore, result: LoadDayResult): string[] {
@@ -86,8 +43,12 @@ export function outputLines(store: ObjectStore, result: LoadDayResult): string[]
   ];
 }
 
+/** --timeout-minutes: a day normally takes minutes; its raw input may be a day late. */
+export const timeoutFlag = (command: string, value: string | undefined) =>
+  intFlag(command, 'timeout-minutes', value, 24 * 60, { min: 1, max: 7 * 24 * 60 });
+
 /** Warns once per queue that nobody is working on it, after a grace period. */
-function idleWatch(queues: DayQueues) {
+export function idleWatch(queues: DayQueues) {
   const started = Date.now();
   const warned = new Set<string>();
   return async (progress: DayProgress) => {
@@ -104,40 +65,47 @@ function idleWatch(queues: DayQueues) {
 
 /**
  * etml run: enqueues a day and follows it until its manifest is written. Exit 0 with the
- * output keys, or 1 naming the step that failed and why.
+ * output keys, or 1 naming the step that failed and why, or how many summaries failed beyond
+ * --max-failed-share.
  */
 export const runCommand: Command = async (args, getEnv) => {
   const flags = parseFlags('run', args, {
     date: { type: 'string' },
     force: { type: 'boolean' },
     'timeout-minutes': { type: 'string' },
+    'max-failed-share': { type: 'string' },
   });
   const date = checkNotFuture(dateFlag('run', 'date', flags.date));
-  const timeoutMinutes = intFlag('run', 'timeout-minutes', flags['timeout-minutes'], 24 * 60, {
-    min: 1,
-    max: 7 * 24 * 60,
-  });
+  const timeoutMinutes = timeoutFlag('run', flags['timeout-minutes']);
+  const maxFailedShare = shareFlag(
+    'run',
+    'max-failed-share',
+    flags['max-failed-share'],
+    DEFAULT_MAX_FAILED_SHARE,
+  );
   const env = getEnv();
   const redis = await connectRedis(env);
   const store = (await connectStore(env)).value;
   if (!flags.force && (await store.exists(keys.manifest(date)))) {
     process.stderr.write(`${date} is already done (rerun it with --force)\n`);
     process.stdout.write(`${store.uri(keys.manifest(date))}\n`);
+    const failures = await tooManyFailedSummaries(store, date, maxFailedShare);
+    if (failures) throw new Error(failures);
     return;
   }
   await withDayQueues(redis.value, async queues => {
-    let display: ReturnType<typeof progressDisplay> | undefined;
+    let display: ProgressDisplay | undefined;
     try {
-      const started = await startDay(queues, date, flags.force ?? false);
+      const started = await startDay(queues, store, date, flags.force ?? false);
       process.stderr.write(
-        `${started.jobId}: ${started.added ? 'enqueued' : `already ${started.state}`}\n`,
+        `${started.jobId}: ${startedNote(started, `already ${started.state}`)}\n`,
       );
       display = progressDisplay(date);
       const idle = idleWatch(queues);
       const result = await followDay(queues, date, {
         timeoutMs: timeoutMinutes * 60_000,
         onProgress: progress => {
-          display?.update(progress);
+          display?.update(...dayFraction(progress), describeProgress(progress, env.scheduleTz));
           idle(progress).catch(() => {});
         },
       });
@@ -150,4 +118,6 @@ export const runCommand: Command = async (args, getEnv) => {
       display?.stop();
     }
   });
+  const failures = await tooManyFailedSummaries(store, date, maxFailedShare);
+  if (failures) throw new Error(failures);
 };

@@ -6,6 +6,7 @@ import { dateFlag, intFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
 import { checkOutputPath, writeChunks } from '../output.ts';
 import { formatBytes, putRawRides } from '../raw.ts';
+import { rawInputArrived } from '../raw-arrived.ts';
 
 export const SIMULATE_USAGE =
   'etml simulate --date YYYY-MM-DD [--rides N] [--seed S] [--output FILE|-]';
@@ -66,6 +67,7 @@ export const simulateCommand: Command = async (args, env) => {
   if (flags.output === undefined) {
     const store = await connectStore(env());
     process.stderr.write(`${await simulateToStore(run, store)}, ${store.description}\n`);
+    await rawInputArrived(env(), [run.date]);
     return;
   }
   checkOutputPath('output', flags.output);

@@ -5,13 +5,18 @@ import type { ObjectStore } from '@etml/storage';
 import type { Job } from 'bullmq';
 import { dateFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
+import { describeWaiting, waitingFor } from '../follow.ts';
 import { withQueues } from './enqueue.ts';
 
 export const STATUS_USAGE = 'etml status --date YYYY-MM-DD';
 
 const when = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);
 
-async function describeJob(job: Job | undefined, id: string): Promise<string[]> {
+async function describeJob(
+  job: Job | undefined,
+  id: string,
+  tz: string | undefined,
+): Promise<string[]> {
   if (!job) return [`${id}: not in the queue`];
   const state = await job.getState();
   const lines = [
@@ -20,6 +25,8 @@ async function describeJob(job: Job | undefined, id: string): Promise<string[]> 
   const finished = when(job.finishedOn);
   if (finished) lines.push(`  finished ${finished}`);
   if (state === 'failed') lines.push(`  failed: ${job.failedReason}`);
+  const waiting = waitingFor(state, job.progress);
+  if (waiting) lines.push(`  ${describeWaiting(waiting, tz)}`);
   return lines;
 }
 
@@ -84,10 +91,12 @@ export const statusCommand: Command = async (args, getEnv) => {
   const lines = await withQueues(env, async queues => {
     const out = [`ride date ${date}`];
     const clusterId = jobIds.clusterDay(date);
-    out.push(...(await describeJob(await queues.cluster.getJob(clusterId), clusterId)));
+    out.push(
+      ...(await describeJob(await queues.cluster.getJob(clusterId), clusterId, env.scheduleTz)),
+    );
     const loadId = jobIds.loadDay(date);
     const load = await queues.load.getJob(loadId);
-    out.push(...(await describeJob(load, loadId)));
+    out.push(...(await describeJob(load, loadId, env.scheduleTz)));
     if (load) {
       const counts = await load.getDependenciesCount();
       const done = counts.processed ?? 0;

@@ -6,6 +6,7 @@ import { dateFlag, parseFlags, requireFlag } from '../args.ts';
 import type { Command } from '../command.ts';
 import { inFile, inputFileFormat, readableFile } from '../input-file.ts';
 import { formatBytes, putRawRides } from '../raw.ts';
+import { rawInputArrived } from '../raw-arrived.ts';
 
 export const UPLOAD_USAGE = 'etml upload --date YYYY-MM-DD --file FILE (JSON array, NDJSON or CSV)';
 
@@ -52,4 +53,5 @@ export const uploadCommand: Command = async (args, env) => {
     const more = summary.rejected - summary.examples.length;
     if (more > 0) process.stderr.write(`  ... and ${more} more\n`);
   }
+  await rawInputArrived(env(), [date]);
 };

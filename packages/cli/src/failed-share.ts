@@ -1,0 +1,27 @@
+import type { RideDate } from '@etml/domain';
+import { readManifest } from '@etml/outputs';
+import type { ObjectStore } from '@etml/storage';
+
+/** --max-failed-share's default: any failed summary fails the command. */
+export const DEFAULT_MAX_FAILED_SHARE = 0;
+
+/**
+ * Why a complete day counts as failed: more of its summaries failed than `maxShare` of them,
+ * with how many and the first reason, from its manifest. Undefined when it is within the share.
+ */
+export async function tooManyFailedSummaries(
+  store: ObjectStore,
+  date: RideDate,
+  maxShare: number,
+): Promise<string | undefined> {
+  const manifest = await readManifest(store, date);
+  if (!manifest) return undefined;
+  const { llm, extractive, failed } = manifest.counts.summaries_by_source;
+  const total = llm + extractive + failed;
+  if (failed === 0 || failed / total <= maxShare) return undefined;
+  const first = manifest.failed_summaries[0];
+  return (
+    `${date}: ${failed} of ${total} summaries failed (more than --max-failed-share ${maxShare} allows)` +
+    (first ? `; the first, ride ${first.ride_id}: ${first.reason}` : '')
+  );
+}
