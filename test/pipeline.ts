@@ -20,7 +20,7 @@ import {
   type Summarizer,
 } from '@etml/summarization';
 import { createSummarizeWorker, type SummarizeWorkerOptions } from '@etml/summarize-worker';
-import type { RedisTarget } from '@etml/testing';
+import { type RedisTarget, startFakeLlm } from '@etml/testing';
 import { Queue } from 'bullmq';
 import { onTestFinished } from 'vitest';
 
@@ -106,6 +106,22 @@ export function llm(url: string, model = 'gpt-4o-mini', timeoutMs?: number): Sum
 }
 
 export { extractiveSummarizer };
+
+/**
+ * A fake provider that always fails for the first ride it is asked about, found by the
+ * "Ride reference" uploadDistinctDay puts in each ride's news (in every day that has that ride).
+ */
+export async function startFakeLlmFailingOneRide() {
+  let victim: string | undefined;
+  const fake = await startFakeLlm({
+    alwaysFail: user => {
+      victim ??= /Ride reference (\S+)\./.exec(user)?.[1];
+      return user.includes(`Ride reference ${victim}.`);
+    },
+  });
+  onTestFinished(() => fake.close());
+  return { fake, victim: () => victim };
+}
 
 /**
  * The whole pipeline in this process, through real queues: a cluster-worker and a

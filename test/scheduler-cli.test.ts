@@ -49,6 +49,32 @@ describe('etml backfill and enqueue', () => {
     [['backfill', '--from', '2025-07-10', '--to', '2025-07-01'], 'is after --to'],
     [['backfill', '--from', '2025-01-01', '--to', '2025-12-31'], 'add --yes if you mean it'],
     [['run', '--date', '2025-13-01'], 'is not a real calendar date'],
+    [
+      ['run', '--date', '2025-09-01', '--max-failed-share', '1.5'],
+      'must be a number from 0 to 1, got "1.5"',
+    ],
+    [
+      ['run', '--date', '2025-09-01', '--max-failed-share', 'some'],
+      '--max-failed-share must be a number from 0 to 1, got "some"',
+    ],
+    [['run', '--date', '2025-09-01', '--max-failed-share='], 'got ""'],
+    [
+      ['backfill', '--from', '2025-09-01', '--to', '2025-09-02', '--max-failed-share', '0.1'],
+      '--max-failed-share goes with --follow',
+    ],
+    // A negative value right after the flag is Node's parser's to refuse; '=' reaches ours.
+    [
+      [
+        'backfill',
+        '--from',
+        '2025-09-01',
+        '--to',
+        '2025-09-02',
+        '--follow',
+        '--max-failed-share=-1',
+      ],
+      'got "-1"',
+    ],
   ] as const)('%s is refused in one line: %s', async ([args, message], { redis, s3 }) => {
     const result = await runEtml([...args], { ...s3Env(s3), REDIS_URL: redis.url });
     expect(result.code).toBe(2);

@@ -6,6 +6,7 @@ import { runEtml, s3Env, storeOf } from './helpers.ts';
 import {
   llm,
   readOutputDay,
+  startFakeLlmFailingOneRide,
   startPipeline,
   uploadDistinctDay,
   uploadSimulatedDay,
@@ -125,19 +126,13 @@ describe('LLM faults: no day fails', () => {
     const store = storeOf(s3);
     await uploadDistinctDay(store, date, 2_000);
     // The first ride the provider is asked about is the one whose prompt always fails.
-    let victim: string | undefined;
-    const fake = await startFakeLlm({
-      alwaysFail: user => {
-        victim ??= /Ride reference (\S+)\./.exec(user)?.[1];
-        return user.includes(`Ride reference ${victim}.`);
-      },
-    });
-    onTestFinished(() => fake.close());
+    const { fake, victim: victimOf } = await startFakeLlmFailingOneRide();
     const pipeline = await startPipeline(redis, store, {
       summarizer: llm(fake.url),
       retry: { attempts: 3, backoffMs: 50 },
     });
     await pipeline.runDay(date);
+    const victim = victimOf();
     const { rides, manifest } = await readOutput(store);
     const failed = rides.filter(r => r.summary_source === 'failed');
     expect(failed.map(r => r.ride_id)).toEqual([victim]);

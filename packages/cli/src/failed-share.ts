@@ -1,9 +1,11 @@
 import type { RideDate } from '@etml/domain';
 import { readManifest } from '@etml/outputs';
 import type { ObjectStore } from '@etml/storage';
+import { shareFlag } from './args.ts';
 
-/** --max-failed-share's default: any failed summary fails the command. */
-export const DEFAULT_MAX_FAILED_SHARE = 0;
+/** --max-failed-share, from 0 to 1; by default any failed summary fails the command. */
+export const maxFailedShareFlag = (command: string, value: string | undefined) =>
+  shareFlag(command, 'max-failed-share', value, 0);
 
 /**
  * Why a complete day counts as failed: more of its summaries failed than `maxShare` of them,

@@ -2,10 +2,10 @@ import { InputError, type RideDate, rideDateRange } from '@etml/domain';
 import { connectRedis, connectStore } from '@etml/runtime';
 import { findRawInputs, type ObjectStore } from '@etml/storage';
 import cliProgress from 'cli-progress';
-import { dateFlag, parseFlags, shareFlag, UsageError } from '../args.ts';
+import { dateFlag, parseFlags, UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
 import type { CliEnv } from '../env.ts';
-import { DEFAULT_MAX_FAILED_SHARE, tooManyFailedSummaries } from '../failed-share.ts';
+import { maxFailedShareFlag, tooManyFailedSummaries } from '../failed-share.ts';
 import { type DayQueues, followDays, startDay, startedNote, withDayQueues } from '../follow.ts';
 import { describeProgress, progressDisplay } from '../progress-display.ts';
 import { checkNotFuture, idleWatch, outputLines, timeoutFlag } from './run.ts';
@@ -73,12 +73,7 @@ export const backfillCommand: Command = async (args, getEnv) => {
     }
   }
   const timeoutMinutes = timeoutFlag('backfill', flags['timeout-minutes']);
-  const maxFailedShare = shareFlag(
-    'backfill',
-    'max-failed-share',
-    flags['max-failed-share'],
-    DEFAULT_MAX_FAILED_SHARE,
-  );
+  const maxFailedShare = maxFailedShareFlag('backfill', flags['max-failed-share']);
   const dates: RideDate[] = rideDateRange(from, to);
   if (dates.length > MAX_BACKFILL_DAYS && !flags.yes) {
     throw new InputError(

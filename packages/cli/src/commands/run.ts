@@ -2,9 +2,9 @@ import { InputError, keys, type RideDate, rideDateInZone } from '@etml/domain';
 import type { LoadDayResult } from '@etml/queues';
 import { connectRedis, connectStore } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
-import { dateFlag, intFlag, parseFlags, shareFlag } from '../args.ts';
+import { dateFlag, intFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
-import { DEFAULT_MAX_FAILED_SHARE, tooManyFailedSummaries } from '../failed-share.ts';
+import { maxFailedShareFlag, tooManyFailedSummaries } from '../failed-share.ts';
 import {
   type DayProgress,
   type DayQueues,
@@ -77,12 +77,7 @@ export const runCommand: Command = async (args, getEnv) => {
   });
   const date = checkNotFuture(dateFlag('run', 'date', flags.date));
   const timeoutMinutes = timeoutFlag('run', flags['timeout-minutes']);
-  const maxFailedShare = shareFlag(
-    'run',
-    'max-failed-share',
-    flags['max-failed-share'],
-    DEFAULT_MAX_FAILED_SHARE,
-  );
+  const maxFailedShare = maxFailedShareFlag('run', flags['max-failed-share']);
   const env = getEnv();
   const redis = await connectRedis(env);
   const store = (await connectStore(env)).value;
