@@ -1,9 +1,13 @@
-import { type EnvSource, parseEnv } from '@etml/config';
+import { type EnvSource, parseEnv, scheduleTzEnv } from '@etml/config';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
 
-/** The CLI's configuration; the only place the CLI reads the environment. */
-export function loadCliEnv(source: EnvSource = process.env): Infra {
-  return infraFrom(parseEnv(infraEnv, source));
+export interface CliEnv extends Infra {
+  /** The zone "today" is in for every command (see today.ts). */
+  scheduleTz: string;
 }
 
-export type CliEnv = Infra;
+/** The CLI's configuration; the only place the CLI reads the environment. */
+export function loadCliEnv(source: EnvSource = process.env): CliEnv {
+  const env = parseEnv({ ...infraEnv, ...scheduleTzEnv }, source);
+  return { ...infraFrom(env), scheduleTz: env.SCHEDULE_TZ };
+}

@@ -5,7 +5,7 @@ import { dateFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
 import type { CliEnv } from '../env.ts';
 import { type DayQueues, startDay, withDayQueues } from '../follow.ts';
-import { checkNotFuture } from './run.ts';
+import { checkNotFuture } from '../today.ts';
 
 export const ENQUEUE_USAGE = 'etml enqueue --date YYYY-MM-DD [--force]';
 export const BACKFILL_USAGE =
@@ -27,7 +27,7 @@ export const enqueueCommand: Command = async (args, getEnv) => {
     date: { type: 'string' },
     force: { type: 'boolean' },
   });
-  const date = checkNotFuture(dateFlag('enqueue', 'date', flags.date));
+  const date = checkNotFuture(dateFlag('enqueue', 'date', flags.date), getEnv().scheduleTz);
   const result = await withQueues(getEnv(), queues => startDay(queues, date, flags.force ?? false));
   process.stdout.write(
     `${result.jobId}: ${result.added ? 'enqueued' : `already there (${result.state})`}\n`,
@@ -42,8 +42,9 @@ export const backfillCommand: Command = async (args, getEnv) => {
     force: { type: 'boolean' },
     yes: { type: 'boolean' },
   });
-  const from = checkNotFuture(dateFlag('backfill', 'from', flags.from), '--from');
-  const to = checkNotFuture(dateFlag('backfill', 'to', flags.to), '--to');
+  const { scheduleTz } = getEnv();
+  const from = checkNotFuture(dateFlag('backfill', 'from', flags.from), scheduleTz, '--from');
+  const to = checkNotFuture(dateFlag('backfill', 'to', flags.to), scheduleTz, '--to');
   if (from > to) throw new InputError(`--from ${from} is after --to ${to}`);
   const dates: RideDate[] = rideDateRange(from, to);
   if (dates.length > MAX_BACKFILL_DAYS && !flags.yes) {

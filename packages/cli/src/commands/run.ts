@@ -1,4 +1,4 @@
-import { InputError, keys, type RideDate, rideDateInZone } from '@etml/domain';
+import { keys, type RideDate } from '@etml/domain';
 import type { LoadDayResult } from '@etml/queues';
 import { connectRedis, connectStore } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
@@ -6,17 +6,9 @@ import cliProgress from 'cli-progress';
 import { dateFlag, intFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
 import { type DayProgress, type DayQueues, followDay, startDay, withDayQueues } from '../follow.ts';
+import { checkNotFuture } from '../today.ts';
 
 export const RUN_USAGE = 'etml run --date YYYY-MM-DD [--force] [--timeout-minutes N]';
-
-/** The latest date that is today somewhere on Earth (UTC+14). */
-export function checkNotFuture(date: RideDate, flag = '--date'): RideDate {
-  const latest = rideDateInZone(new Date(), 'Pacific/Kiritimati');
-  if (date > latest) {
-    throw new InputError(`${flag} ${date} is in the future (today is at most ${latest})`);
-  }
-  return date;
-}
 
 function describe(progress: DayProgress): string {
   switch (progress.step) {
@@ -112,7 +104,7 @@ export const runCommand: Command = async (args, getEnv) => {
     force: { type: 'boolean' },
     'timeout-minutes': { type: 'string' },
   });
-  const date = checkNotFuture(dateFlag('run', 'date', flags.date));
+  const date = checkNotFuture(dateFlag('run', 'date', flags.date), getEnv().scheduleTz);
   const timeoutMinutes = intFlag('run', 'timeout-minutes', flags['timeout-minutes'], 24 * 60, {
     min: 1,
     max: 7 * 24 * 60,
