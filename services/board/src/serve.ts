@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import { createServer, type Server as NetServer } from 'node:net';
+import { type AddressInfo, createServer, type Server as NetServer } from 'node:net';
 import { ConfigError } from '@etml/domain';
 import { producerConnection } from '@etml/queues';
 import { closeOnce, type Logger } from '@etml/runtime';
@@ -39,6 +39,8 @@ export async function serveBoard(options: ServeBoardOptions) {
     throw error;
   }
   return {
+    /** Where it listens, as the OS bound it. */
+    address: () => server.address() as AddressInfo,
     close: closeOnce(async () => {
       // Open keep-alive connections would hold server.close() until they time out.
       server.closeAllConnections();
