@@ -102,8 +102,11 @@ export const startCommand: Command = async (args, getEnv) => {
     children.map(async ({ name, exited }) => ({ name, result: await exited })),
   );
   const unexpected = signals === 0;
-  if (unexpected) signals = 1;
-  signalAll();
+  if (unexpected) {
+    // As if stopped: a signal from now on is the second, which forces.
+    signals = 1;
+    signalAll();
+  }
   const results = await Promise.all(children.map(c => c.exited));
   if (unexpected) {
     throw new Error(`${first.name} exited (code ${first.result[0]}); stopped the other services`);
