@@ -98,6 +98,48 @@ describe('etml board', () => {
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('BOARD_PASSWORD is required');
   });
+
+  test('refuses a BOARD_HOST that is not an address, in one line naming it and the value', async ({
+    redis,
+    s3,
+  }) => {
+    const result = await runEtml(['board'], {
+      ...s3Env(s3),
+      REDIS_URL: redis.url,
+      BOARD_AUTH: 'off',
+      BOARD_HOST: 'http://0.0.0.0',
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      'etml: invalid configuration: BOARD_HOST must be an IP address or a host name, such as 127.0.0.1 or 0.0.0.0, got "http://0.0.0.0"',
+    ]);
+  });
+
+  test.for([
+    ['127.0.0.1', false],
+    ['0.0.0.0', true],
+  ] as const)(
+    'with BOARD_AUTH=off on BOARD_HOST %s, warns of the network: %s',
+    async ([host, network], { redis, s3 }) => {
+      const board = startService('board', {
+        ...s3Env(s3),
+        REDIS_URL: redis.url,
+        BOARD_AUTH: 'off',
+        BOARD_HOST: host,
+        BOARD_PORT: String(await getFreePort()),
+      });
+      await waitFor('the board ready', 20_000, () => / INFO board ready /.test(board.stderr()));
+      const warning = `WARN board BOARD_AUTH=off with BOARD_HOST=${host}: the board is open to anyone on the network`;
+      if (network) expect(board.stderr()).toContain(warning);
+      else {
+        expect(board.stderr()).not.toContain('on the network');
+        expect(board.stderr()).toContain(
+          'WARN board BOARD_AUTH=off: the board is open to anyone on this machine',
+        );
+      }
+      expect(await board.stop()).toBe(0);
+    },
+  );
 });
 
 describe('etml start', () => {
