@@ -234,7 +234,7 @@ async function startInTerminal(redis: RedisTarget, s3: S3Target) {
   };
 }
 
-describe('etml start in a terminal', () => {
+describe('etml start: Ctrl-C in a terminal, and a board port taken', () => {
   test('one Ctrl-C with a summary call in flight: each service gets one SIGTERM, exit 0, the job back in the queue', {
     timeout: 120_000,
   }, async ({ redis, s3 }) => {
@@ -270,81 +270,26 @@ describe('etml start in a terminal', () => {
     expect(start.output()).toMatch(/etml: forced stop: .*summarize-worker 130/);
   });
 
-  test('a board port already taken: refuses in one line naming BOARD_PORT and the port, starting nothing', async ({
-    redis,
-    s3,
-  }) => {
-    const port = await getFreePort();
-    const taken = createServer().listen(port, '127.0.0.1');
-    await new Promise(resolve => taken.once('listening', resolve));
-    onTestFinished(() => new Promise<void>(resolve => taken.close(() => resolve())));
-    const result = await runEtml(['start'], {
-      ...s3Env(s3),
-      REDIS_URL: redis.url,
-      BOARD_PORT: String(port),
-      CATCHUP_DAYS: '0',
-    });
-    expect(result.code).toBe(2);
-    expect(result.stderr.trimEnd().split('\n')).toEqual([
-      `etml: invalid configuration: BOARD_PORT ${port} is already in use on BOARD_HOST 127.0.0.1; set BOARD_PORT to a free port`,
-    ]);
-    const connection = await producerConnection(redis.url);
-    onTestFinished(() => connection.disconnect());
-    // No service ever connected: only this test's own client.
-    expect(
-      String(await connection.client('LIST'))
-        .trim()
-        .split('\n'),
-    ).toHaveLength(1);
-  });
-
-  test('the board alone names BOARD_PORT when its port is taken', async ({ redis, s3 }) => {
-    const port = await getFreePort();
-    const taken = createServer().listen(port, '127.0.0.1');
-    await new Promise(resolve => taken.once('listening', resolve));
-    onTestFinished(() => new Promise<void>(resolve => taken.close(() => resolve())));
-    const result = await runEtml(['board'], {
-      ...s3Env(s3),
-      REDIS_URL: redis.url,
-      BOARD_PORT: String(port),
-      BOARD_PASSWORD: 'pw',
-    });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`BOARD_PORT ${port} is already in use on BOARD_HOST 127.0.0.1`);
-  });
-});
-
-describe('a service started before its Redis', () => {
-  test('says Redis is not reachable, retries with backoff, and starts once Redis is up; warns about eviction', async ({
-    s3,
-  }) => {
-    const port = await getFreePort();
-    const board = startService('board', {
-      ...s3Env(s3),
-      REDIS_URL: `redis://127.0.0.1:${port}`,
-      BOARD_PORT: String(await getFreePort()),
-      BOARD_PASSWORD: 'pw',
-    });
-    const waitFor = async (pattern: RegExp, ms: number) => {
-      const deadline = Date.now() + ms;
-      while (!pattern.test(board.stderr())) {
-        if (Date.now() > deadline) throw new Error(`no ${pattern} in:\n${board.stderr()}`);
-        await new Promise(resolve => setTimeout(resolve, 100));
-      }
-    };
-    await waitFor(/not reachable; retrying .*retryInSeconds=2/, 10_000);
-    expect(board.stderr()).not.toMatch(/ready/);
-    // A Redis that may evict keys: the board starts, with a loud warning.
-    const redis = spawn(
-      'redis-server',
-      ['--port', String(port), '--save', '', '--maxmemory-policy', 'allkeys-lru'],
-      { stdio: 'ignore' },
-    );
-    onTestFinished(() => {
-      redis.kill('SIGKILL');
-    });
-    await waitFor(/INFO board ready/, 20_000);
-    expect(board.stderr()).toMatch(/maxmemory-policy allkeys-lru: set it to noeviction/);
-    expect(await board.stop()).toBe(0);
-  });
+  test.for([
+    ['start', { CATCHUP_DAYS: '0' }],
+    ['board', { BOARD_PASSWORD: 'pw' }],
+  ] as const)(
+    'etml %s with the board port taken: refuses in one line naming BOARD_PORT and the port, starting nothing',
+    async ([command, extra], { redis, s3 }) => {
+      const port = await getFreePort();
+      const taken = createServer().listen(port, '127.0.0.1');
+      await new Promise(resolve => taken.once('listening', resolve));
+      onTestFinished(() => new Promise<void>(resolve => taken.close(() => resolve())));
+      const result = await runEtml([command], {
+        ...s3Env(s3),
+        REDIS_URL: redis.url,
+        BOARD_PORT: String(port),
+        ...extra,
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr.trimEnd().split('\n')).toEqual([
+        `etml: invalid configuration: BOARD_PORT ${port} is already in use on BOARD_HOST 127.0.0.1; set BOARD_PORT to a free port`,
+      ]);
+    },
+  );
 });
