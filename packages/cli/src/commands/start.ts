@@ -85,6 +85,8 @@ export const startCommand: Command = async (args, getEnv) => {
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
+    // Before saying so: after a SIGHUP the terminal may be gone.
+    if (signals <= 2) signalAll();
     if (signals === 1) {
       process.stderr.write(
         `${signal}: stopping the services; running jobs finish or go back to the queue (Ctrl-C again to force)\n`,
@@ -93,8 +95,7 @@ export const startCommand: Command = async (args, getEnv) => {
       process.stderr.write(
         `${signal} again: forcing the services to exit now; their running jobs are taken over once their locks expire\n`,
       );
-    } else return;
-    signalAll();
+    }
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   // The first service to exit ends the whole set.
