@@ -185,7 +185,7 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
     name: 'BOARD_HOST',
     default: '`127.0.0.1`',
     description:
-      'Address the board listens on (an IP address or host name). `0.0.0.0` opens it to the network (compose sets it inside its container); with `BOARD_AUTH=off` the board then logs a loud warning.',
+      'Address the board listens on (IP address or host name). `0.0.0.0` opens it to the network (compose sets it in its container); with `BOARD_AUTH=off` it logs a loud warning.',
   },
   {
     name: 'BOARD_USERNAME',
