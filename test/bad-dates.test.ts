@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { addDays, rideDateInZone } from '@etml/domain';
 import { JOBS, QUEUES } from '@etml/queues';
 import { createLogger } from '@etml/runtime';
 import { createScheduler } from '@etml/scheduler';
@@ -51,6 +52,51 @@ describe('bad dates', () => {
     const queue = new Queue(QUEUES.cluster, { connection: { url: redis.url } });
     onTestFinished(() => queue.close());
     expect(await queue.getJobCounts()).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
+  });
+
+  test('"today" is today in SCHEDULE_TZ: every command refuses a later date there, naming the flag, the date and the zone, and takes today', {
+    timeout: 180_000,
+  }, async ({ redis, s3 }) => {
+    // UTC+14 and UTC-11: today in Kiritimati is always after today in Pago Pago, whatever zone
+    // this machine's clock is in, so the same date is today in one and the future in the other.
+    const date = rideDateInZone(new Date(), 'Pacific/Kiritimati');
+    const infra = { ...s3Env(s3), REDIS_URL: redis.url };
+    const behind = { ...infra, SCHEDULE_TZ: 'Pacific/Pago_Pago' };
+    const refused: [string, string[]][] = [
+      ['--date', ['simulate', '--date', date]],
+      ['--date', ['run', '--date', date]],
+      ['--date', ['enqueue', '--date', date]],
+      ['--from', ['backfill', '--from', date, '--to', date]],
+      ['--to', ['backfill', '--from', addDays(date, -3), '--to', date]],
+      ['--date', ['report', '--date', date]],
+      ['--date', ['query', '--date', date]],
+      ['--to', ['query', '--from', addDays(date, -3), '--to', date]],
+      ['--date', ['demo', '--date', date]],
+    ];
+    for (let i = 0; i < refused.length; i += 4) {
+      await Promise.all(
+        refused.slice(i, i + 4).map(async ([flag, args]) => {
+          const result = await runEtml(args, behind);
+          const what = `etml ${args.join(' ')}`;
+          expect(result.code, what).toBe(2);
+          expect(result.stderr.trimEnd().split('\n'), what).toHaveLength(1);
+          expect(result.stderr, what).toContain(`${flag} ${date} is in the future`);
+          expect(result.stderr, what).toContain('in SCHEDULE_TZ Pacific/Pago_Pago');
+          // Nothing suggests a command that would be refused as well.
+          expect(result.stderr, what).not.toMatch(/etml (run|enqueue)/);
+        }),
+      );
+    }
+    const written: string[] = [];
+    for await (const item of storeOf(s3).list()) written.push(item.key);
+    expect(written).toEqual([]);
+
+    const ahead = { ...infra, SCHEDULE_TZ: 'Pacific/Kiritimati' };
+    const simulated = await runEtml(['simulate', '--date', date, '--rides', '10'], ahead);
+    expect(simulated.code, simulated.stderr).toBe(0);
+    const enqueued = await runEtml(['enqueue', '--date', date], ahead);
+    expect(enqueued.code, enqueued.stderr).toBe(0);
+    expect(enqueued.stdout).toBe(`cluster-${date}: enqueued\n`);
   });
 
   test('every service refuses a job whose payload has a bad date, at once and for good, writing nothing', {

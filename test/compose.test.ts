@@ -78,7 +78,7 @@ describe('docker-compose.yml', () => {
       ]),
     );
     expect(Object.keys(services.board?.environment ?? {})).toEqual(
-      expect.arrayContaining(['BOARD_PORT', 'BOARD_USERNAME', 'BOARD_PASSWORD']),
+      expect.arrayContaining(['BOARD_PORT', 'BOARD_HOST', 'BOARD_USERNAME', 'BOARD_PASSWORD']),
     );
   });
 

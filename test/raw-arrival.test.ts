@@ -129,7 +129,7 @@ describe('raw input that arrives after its day was queued', () => {
     const waits = new Map<RideDate, WaitingForRawProgress>();
     for (const date of [a, b, tlcDay]) waits.set(date, await waitingProgress(queue, date));
 
-    // Without SCHEDULE_TZ the time is in UTC, and says so.
+    // SCHEDULE_TZ defaults to UTC, and the time says so.
     const status = await runEtml(['status', '--date', a], env);
     expect(status.stdout).toContain(
       `, next check at ${hhmm(waits.get(a)?.nextCheckAt ?? 0, 'UTC')} UTC\n`,

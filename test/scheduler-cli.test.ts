@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
-import { addDays } from '@etml/domain';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { addDays, keys, parseRideDate } from '@etml/domain';
 import { getFreePort } from '@etml/embedded';
 import { producerConnection, QUEUES } from '@etml/queues';
 import { lastDueRideDate } from '@etml/scheduler';
-import { test } from '@etml/testing';
+import { simulateRides } from '@etml/simulate';
+import { type RedisTarget, type S3Target, startFakeLlm, test } from '@etml/testing';
 import { Queue } from 'bullmq';
 import { describe, expect, onTestFinished } from 'vitest';
-import { runEtml, s3Env, startService } from './helpers.ts';
+import { ROOT, runEtml, s3Env, startService, storeOf, waitFor } from './helpers.ts';
 
 async function clusterJobIds(redisUrl: string): Promise<string[]> {
   const connection = await producerConnection(redisUrl);
@@ -121,6 +124,48 @@ describe('etml board', () => {
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('BOARD_PASSWORD is required');
   });
+
+  test('refuses a BOARD_HOST that is not an address, in one line naming it and the value', async ({
+    redis,
+    s3,
+  }) => {
+    const result = await runEtml(['board'], {
+      ...s3Env(s3),
+      REDIS_URL: redis.url,
+      BOARD_AUTH: 'off',
+      BOARD_HOST: 'http://0.0.0.0',
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      'etml: invalid configuration: BOARD_HOST must be an IP address or a host name, such as 127.0.0.1 or 0.0.0.0, got "http://0.0.0.0"',
+    ]);
+  });
+
+  test.for([
+    ['127.0.0.1', false],
+    ['0.0.0.0', true],
+  ] as const)(
+    'with BOARD_AUTH=off on BOARD_HOST %s, warns of the network: %s',
+    async ([host, network], { redis, s3 }) => {
+      const board = startService('board', {
+        ...s3Env(s3),
+        REDIS_URL: redis.url,
+        BOARD_AUTH: 'off',
+        BOARD_HOST: host,
+        BOARD_PORT: String(await getFreePort()),
+      });
+      await waitFor('the board ready', 20_000, () => / INFO board ready /.test(board.stderr()));
+      const warning = `WARN board BOARD_AUTH=off with BOARD_HOST=${host}: the board is open to anyone on the network`;
+      if (network) expect(board.stderr()).toContain(warning);
+      else {
+        expect(board.stderr()).not.toContain('on the network');
+        expect(board.stderr()).toContain(
+          'WARN board BOARD_AUTH=off: the board is open to anyone on this machine',
+        );
+      }
+      expect(await board.stop()).toBe(0);
+    },
+  );
 });
 
 describe('etml start', () => {
@@ -156,37 +201,121 @@ describe('etml start', () => {
   });
 });
 
-describe('a service started before its Redis', () => {
-  test('says Redis is not reachable, retries with backoff, and starts once Redis is up; warns about eviction', async ({
-    s3,
-  }) => {
-    const port = await getFreePort();
-    const board = startService('board', {
-      ...s3Env(s3),
-      REDIS_URL: `redis://127.0.0.1:${port}`,
-      BOARD_PORT: String(await getFreePort()),
-      BOARD_PASSWORD: 'pw',
-    });
-    const waitFor = async (pattern: RegExp, ms: number) => {
-      const deadline = Date.now() + ms;
-      while (!pattern.test(board.stderr())) {
-        if (Date.now() > deadline) throw new Error(`no ${pattern} in:\n${board.stderr()}`);
-        await new Promise(resolve => setTimeout(resolve, 100));
-      }
-    };
-    await waitFor(/not reachable; retrying .*retryInSeconds=2/, 10_000);
-    expect(board.stderr()).not.toMatch(/ready/);
-    // A Redis that may evict keys: the board starts, with a loud warning.
-    const redis = spawn(
-      'redis-server',
-      ['--port', String(port), '--save', '', '--maxmemory-policy', 'allkeys-lru'],
-      { stdio: 'ignore' },
-    );
-    onTestFinished(() => {
-      redis.kill('SIGKILL');
-    });
-    await waitFor(/INFO board ready/, 20_000);
-    expect(board.stderr()).toMatch(/maxmemory-policy allkeys-lru: set it to noeviction/);
-    expect(await board.stop()).toBe(0);
+/**
+ * `etml start` on a pseudo-terminal (script(1) makes it its session's foreground process group,
+ * so a Ctrl-C written to it becomes SIGINT from the line discipline), with a day enqueued and
+ * its summary calls held by the fake LLM.
+ */
+async function startInTerminal(redis: RedisTarget, s3: S3Target) {
+  const date = parseRideDate('2025-07-30');
+  await storeOf(s3).writeNdjson(keys.raw(date, 'jsonl'), [
+    ...simulateRides({ date, rides: 400, seed: 7 }),
+  ]);
+  // Every call is held: none can finish, so the services must give their jobs back.
+  const fake = await startFakeLlm({ fault: () => 'hang', hangMs: 60_000 });
+  onTestFinished(() => fake.close());
+  const env = {
+    ...s3Env(s3),
+    REDIS_URL: redis.url,
+    BOARD_PORT: String(await getFreePort()),
+    CATCHUP_DAYS: '0',
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: fake.url,
+  };
+  const terminal = spawn(
+    'script',
+    ['-qfec', `exec '${join(ROOT, 'bin', 'etml')}' start`, '/dev/null'],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  terminal.stdout.on('data', chunk => {
+    output += chunk;
   });
+  const exited = new Promise<number | null>(resolve => terminal.on('exit', resolve));
+  onTestFinished(() => {
+    if (terminal.exitCode === null) terminal.kill('SIGKILL');
+  });
+  await waitFor('the four services ready', 30_000, () =>
+    ['scheduler', 'cluster-worker', 'summarize-worker', 'board'].every(name =>
+      new RegExp(`^${name} +\\| .* INFO ${name} ready`, 'm').test(output),
+    ),
+  );
+  const enqueued = await runEtml(['enqueue', '--date', date], env);
+  expect(enqueued.code, enqueued.stderr).toBe(0);
+  await waitFor('a summary call in flight', 60_000, () => fake.pending() > 0);
+  const summarize = new Queue(QUEUES.summarize, { connection: { url: redis.url } });
+  onTestFinished(() => summarize.close());
+  const active = await summarize.getJobs(['active']);
+  expect(active.length).toBeGreaterThan(0);
+  return {
+    output: () => output,
+    ctrlC: () => terminal.stdin.write('\x03'),
+    exited,
+    summarize,
+    active,
+  };
+}
+
+describe('etml start: Ctrl-C in a terminal, and a board port taken', () => {
+  test('one Ctrl-C with a summary call in flight: each service gets one SIGTERM, exit 0, the job back in the queue', {
+    timeout: 120_000,
+  }, async ({ redis, s3 }) => {
+    const start = await startInTerminal(redis, s3);
+    start.ctrlC();
+    expect(await start.exited, start.output()).toBe(0);
+    const output = start.output();
+    expect(output).toMatch(/SIGINT: stopping the services/);
+    expect(output.match(/^\S+ +\| .*SIGTERM: closing/gm), output).toHaveLength(4);
+    expect(output).not.toMatch(/SIGINT: closing|again: forcing|not every service stopped cleanly/);
+    // Given back, not cut off: nothing is left active to be found stalled later, nothing failed.
+    expect(await start.summarize.getJobCounts('active', 'failed')).toEqual({
+      active: 0,
+      failed: 0,
+    });
+    for (const job of start.active) {
+      const state = await start.summarize.getJobState(job.id as string);
+      expect(['waiting', 'prioritized', 'completed']).toContain(state);
+    }
+  });
+
+  test('a second Ctrl-C forces the services out, says so, and exits 1', {
+    timeout: 120_000,
+  }, async ({ redis, s3 }) => {
+    const start = await startInTerminal(redis, s3);
+    start.ctrlC();
+    await waitFor('the summarize-worker closing', 10_000, () =>
+      /^summarize-worker +\| SIGTERM: closing/m.test(start.output()),
+    );
+    start.ctrlC();
+    expect(await start.exited, start.output()).toBe(1);
+    expect(start.output()).toMatch(/SIGINT again: forcing the services to exit now/);
+    expect(start.output()).toMatch(/etml: forced stop: .*summarize-worker 130/);
+  });
+
+  test.for([
+    ['start', { CATCHUP_DAYS: '0' }],
+    ['board', { BOARD_PASSWORD: 'pw' }],
+  ] as const)(
+    'etml %s with the board port taken: refuses in one line naming BOARD_PORT and the port, starting nothing',
+    async ([command, extra], { redis, s3 }) => {
+      const port = await getFreePort();
+      const taken = createServer().listen(port, '127.0.0.1');
+      await new Promise(resolve => taken.once('listening', resolve));
+      onTestFinished(() => new Promise<void>(resolve => taken.close(() => resolve())));
+      const result = await runEtml([command], {
+        ...s3Env(s3),
+        REDIS_URL: redis.url,
+        BOARD_PORT: String(port),
+        ...extra,
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr.trimEnd().split('\n')).toEqual([
+        `etml: invalid configuration: BOARD_PORT ${port} is already in use on BOARD_HOST 127.0.0.1; set BOARD_PORT to a free port`,
+      ]);
+    },
+  );
 });

@@ -99,15 +99,15 @@ export function startedNote(started: { added: boolean; promoted: boolean }, stat
   return started.added ? 'enqueued' : state;
 }
 
-/** "HH:MM" in SCHEDULE_TZ when it is set; otherwise in UTC, saying so. */
-export function clockTime(ms: number, tz: string | undefined): string {
+/** "HH:MM" in SCHEDULE_TZ; "HH:MM UTC" when that is UTC (the default), so a reader elsewhere is not misled. */
+export function clockTime(ms: number, tz: string): string {
   const time = new Intl.DateTimeFormat('en-GB', {
     hour: '2-digit',
     minute: '2-digit',
     hourCycle: 'h23',
-    timeZone: tz ?? 'UTC',
+    timeZone: tz,
   }).format(ms);
-  return tz ? time : `${time} UTC`;
+  return tz === 'UTC' ? `${time} UTC` : time;
 }
 
 /** cluster-D's own account of its wait, if it is waiting for raw input. */
@@ -122,10 +122,7 @@ export function waitingFor(
   return { key: waiting.key, nextCheckAt: waiting.nextCheckAt };
 }
 
-export function describeWaiting(
-  waiting: { key: string; nextCheckAt: number },
-  tz: string | undefined,
-): string {
+export function describeWaiting(waiting: { key: string; nextCheckAt: number }, tz: string): string {
   return `waiting for raw input ${waiting.key}, next check at ${clockTime(waiting.nextCheckAt, tz)}`;
 }
 

@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import { type DayProgress, describeWaiting } from './follow.ts';
 
 /** One line for where a day stands: "cluster: 40,000 rows", "summarize: 3/14 rides", … */
-export function describeProgress(progress: DayProgress, tz: string | undefined): string {
+export function describeProgress(progress: DayProgress, tz: string): string {
   switch (progress.step) {
     case 'cluster':
       if (progress.waiting) return `cluster: ${describeWaiting(progress.waiting, tz)}`;

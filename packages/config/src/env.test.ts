@@ -10,7 +10,7 @@ import {
   envUrl,
   parseEnv,
 } from './env.ts';
-import { llmEnv, redisEnv, s3Env } from './fragments.ts';
+import { llmEnv, redisEnv, s3Env, scheduleTzEnv } from './fragments.ts';
 
 const shape = { ...redisEnv, ...s3Env, ...llmEnv };
 
@@ -325,5 +325,21 @@ describe('envUrl and envString', () => {
       'must be a model name',
     );
     expect(envString().parse('x')).toBe('x');
+  });
+});
+
+describe('SCHEDULE_TZ', () => {
+  it('is UTC unless set, and any IANA zone this runtime knows', () => {
+    expect(parseEnv(scheduleTzEnv, {}).SCHEDULE_TZ).toBe('UTC');
+    expect(parseEnv(scheduleTzEnv, { SCHEDULE_TZ: 'Pacific/Pago_Pago' }).SCHEDULE_TZ).toBe(
+      'Pacific/Pago_Pago',
+    );
+  });
+
+  it('refuses an unknown zone, naming the variable and the value', () => {
+    const error = configError(() => parseEnv(scheduleTzEnv, { SCHEDULE_TZ: 'Mars/Olympus_Mons' }));
+    expect(error.problems).toEqual([
+      'SCHEDULE_TZ must be an IANA time zone such as Europe/London, got "Mars/Olympus_Mons"',
+    ]);
   });
 });

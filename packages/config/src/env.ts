@@ -63,6 +63,18 @@ export function envNumber(options: { min?: number; exclusiveMin?: boolean; max?:
     );
 }
 
+/** An IANA time zone this runtime's Intl knows, such as Europe/London. */
+export function envTimeZone() {
+  return z.string().refine(zone => {
+    try {
+      new Intl.DateTimeFormat('en-CA', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be an IANA time zone such as Europe/London');
+}
+
 export function envBool() {
   return z
     .string()

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envBool, envEnum, envInt, envNumber, envString, envUrl } from './env.ts';
+import { envBool, envEnum, envInt, envNumber, envString, envTimeZone, envUrl } from './env.ts';
 
 /** Env fragments that several services share; each service's env.ts spreads the ones it needs. */
 
@@ -55,6 +55,11 @@ export const llmEnv = {
 export const reportEnv = {
   /** Unset: no message when a day completes. */
   REPORT_WEBHOOK_URL: envUrl(['http:', 'https:']).optional(),
+};
+
+/** The schedule's zone, and so the zone "today" is in for every command that checks a date. */
+export const scheduleTzEnv = {
+  SCHEDULE_TZ: envTimeZone().default('UTC'),
 };
 
 export const jobLockEnv = {

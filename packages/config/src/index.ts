@@ -5,6 +5,7 @@ export {
   envInt,
   envNumber,
   envString,
+  envTimeZone,
   envUrl,
   parseEnv,
 } from './env.ts';
@@ -15,5 +16,6 @@ export {
   redisEnv,
   reportEnv,
   s3Env,
+  scheduleTzEnv,
 } from './fragments.ts';
 export { ENV_REFERENCE, type EnvVarDoc, envTableMarkdown } from './reference.ts';

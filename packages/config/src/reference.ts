@@ -142,7 +142,8 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
   {
     name: 'SCHEDULE_TZ',
     default: '`UTC`',
-    description: 'IANA time zone of the schedule and of ride dates, e.g. `Europe/London`.',
+    description:
+      'IANA time zone of the schedule and of ride dates, e.g. `Europe/London`; also "today" for the CLI, which refuses dates after it.',
   },
   {
     name: 'CATCHUP_DAYS',
@@ -177,7 +178,14 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
   {
     name: 'BOARD_PORT',
     default: '`3000`',
-    description: 'Port of the board (Bull Board at `/admin/queues`, `/healthz`, `/metrics`).',
+    description:
+      'Port of the board (Bull Board at `/admin/queues`, `/healthz`, `/metrics`). Taken: the board and `etml start` refuse to start, naming it.',
+  },
+  {
+    name: 'BOARD_HOST',
+    default: '`127.0.0.1`',
+    description:
+      'Address the board listens on (IP address or host name). `0.0.0.0` opens it to the network (compose sets it in its container); with `BOARD_AUTH=off` it logs a loud warning.',
   },
   {
     name: 'BOARD_USERNAME',

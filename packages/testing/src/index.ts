@@ -1,4 +1,4 @@
-export { S3RVER_CREDENTIALS } from '@etml/embedded';
+export { getFreePort, S3RVER_CREDENTIALS } from '@etml/embedded';
 export {
   type FakeLlm,
   type FakeLlmOptions,

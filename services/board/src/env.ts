@@ -1,10 +1,29 @@
+import { isIP } from 'node:net';
 import { type EnvSource, envEnum, envInt, envString, parseEnv } from '@etml/config';
 import { ConfigError } from '@etml/domain';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
+import { z } from 'zod';
+
+/** Dot-separated labels of letters, digits and inner hyphens (RFC 1123), as listen() resolves. */
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/** True when only this machine can reach `host`. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
 
 const shape = {
   ...infraEnv,
   BOARD_PORT: envInt({ min: 1, max: 65_535 }).default(3000),
+  /** Loopback by default: the board can change the queues, so the network is opted into. */
+  BOARD_HOST: z
+    .string()
+    .refine(
+      host => isIP(host) !== 0 || HOST_NAME.test(host),
+      'must be an IP address or a host name, such as 127.0.0.1 or 0.0.0.0',
+    )
+    .default('127.0.0.1'),
   BOARD_USERNAME: envString().default('admin'),
   BOARD_PASSWORD: envString().optional(),
   /** off: no authentication, for a board on a developer's own machine only. */
@@ -13,6 +32,7 @@ const shape = {
 
 export interface BoardEnv {
   infra: Infra;
+  host: string;
   port: number;
   /** null when BOARD_AUTH=off. */
   auth: { username: string; password: string } | null;
@@ -28,6 +48,7 @@ export function loadEnv(source: EnvSource = process.env): BoardEnv {
   }
   return {
     infra: infraFrom(env),
+    host: env.BOARD_HOST,
     port: env.BOARD_PORT,
     auth:
       env.BOARD_AUTH === 'on' && env.BOARD_PASSWORD !== undefined

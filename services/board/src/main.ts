@@ -1,6 +1,6 @@
 import { runService } from '@etml/runtime';
 import { BOARD_PATH } from './app.ts';
-import { loadEnv } from './env.ts';
+import { isLoopback, loadEnv } from './env.ts';
 import { serveBoard } from './serve.ts';
 
 /** The composition root: the board on runService's Redis, until SIGTERM. */
@@ -11,14 +11,21 @@ export function start() {
     start: async ({ env, log, redis }) => {
       const board = await serveBoard({
         redisUrl: redis.value,
+        host: env.host,
         port: env.port,
         auth: env.auth,
         log,
       });
-      if (!env.auth) log.error('BOARD_AUTH=off: the board is open to anyone who can reach it');
+      if (!env.auth && !isLoopback(env.host)) {
+        log.warn(
+          `BOARD_AUTH=off with BOARD_HOST=${env.host}: the board is open to anyone on the network who can reach port ${env.port}, and can retry, remove and add jobs; set BOARD_PASSWORD, or BOARD_HOST=127.0.0.1`,
+        );
+      } else if (!env.auth) {
+        log.warn('BOARD_AUTH=off: the board is open to anyone on this machine');
+      }
       return {
         ready: {
-          url: `http://localhost:${env.port}${BOARD_PATH}`,
+          url: `http://${urlHost(env.host)}:${env.port}${BOARD_PATH}`,
           redis: redis.description,
           auth: env.auth ? `basic (user ${env.auth.username})` : 'off',
         },
@@ -26,4 +33,10 @@ export function start() {
       };
     },
   });
+}
+
+/** Where a browser on this machine finds the board: a wildcard address is not one to open. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }

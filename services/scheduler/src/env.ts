@@ -1,11 +1,11 @@
-import { type EnvSource, envInt, envString, parseEnv } from '@etml/config';
+import { type EnvSource, envInt, envString, parseEnv, scheduleTzEnv } from '@etml/config';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
-import { checkCron, checkTimeZone } from './schedule.ts';
+import { checkCron } from './schedule.ts';
 
 const shape = {
   ...infraEnv,
   SCHEDULE_CRON: envString('a cron expression').default('0 6 * * *'),
-  SCHEDULE_TZ: envString('an IANA time zone').default('UTC'),
+  ...scheduleTzEnv,
   CATCHUP_DAYS: envInt({ min: 0, max: 366 }).default(7),
 };
 
@@ -19,7 +19,7 @@ export interface SchedulerEnv {
 /** The scheduler's configuration; the only place it reads the environment. */
 export function loadEnv(source: EnvSource = process.env): SchedulerEnv {
   const env = parseEnv(shape, source);
-  const tz = checkTimeZone(env.SCHEDULE_TZ);
+  const tz = env.SCHEDULE_TZ;
   return {
     infra: infraFrom(env),
     pattern: checkCron(env.SCHEDULE_CRON, tz),

@@ -1,18 +1,6 @@
 import { addDays, ConfigError, type RideDate, rideDateInZone } from '@etml/domain';
 import { CronExpressionParser } from 'cron-parser';
 
-/** An IANA time zone this runtime knows, or a ConfigError naming the variable. */
-export function checkTimeZone(tz: string, variable = 'SCHEDULE_TZ'): string {
-  try {
-    new Intl.DateTimeFormat('en-CA', { timeZone: tz });
-    return tz;
-  } catch {
-    throw new ConfigError([
-      `${variable} must be an IANA time zone such as Europe/London, got ${JSON.stringify(tz)}`,
-    ]);
-  }
-}
-
 /** A cron expression BullMQ will accept (cron-parser's syntax), or a ConfigError naming it. */
 export function checkCron(pattern: string, tz: string, variable = 'SCHEDULE_CRON'): string {
   try {

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createClusterWorker } from '@etml/cluster-worker';
-import { addDays, keys, type RideDate, rideDateInZone } from '@etml/domain';
+import { addDays, keys, type RideDate } from '@etml/domain';
 import { tlcSample } from '@etml/fixtures';
 import { ZoneClock } from '@etml/ingest';
 import { renderDayReport } from '@etml/outputs';
@@ -23,6 +23,7 @@ import { dateFlag, intFlag, parseFlags, UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
 import { followDay, startDay, withDayQueues } from '../follow.ts';
 import { plural } from '../output.ts';
+import { checkNotFuture, today } from '../today.ts';
 import { DEFAULT_TLC_ZONE, importTlcFile } from './import.ts';
 import { DEFAULT_RIDES, simulateToStore } from './simulate.ts';
 
@@ -103,11 +104,11 @@ export const demoCommand: Command = async (args, getEnv) => {
       'demo: --real runs the busiest day of the bundled TLC sample; it takes no --date or --rides',
     );
   }
-  let date = flags.date
-    ? dateFlag('demo', 'date', flags.date)
-    : addDays(rideDateInZone(new Date(), 'UTC'), -1);
-  let rides = intFlag('demo', 'rides', flags.rides, DEFAULT_RIDES, { min: 1, max: 10_000_000 });
   const env = getEnv();
+  let date = flags.date
+    ? checkNotFuture(dateFlag('demo', 'date', flags.date), env.scheduleTz)
+    : addDays(today(env.scheduleTz), -1);
+  let rides = intFlag('demo', 'rides', flags.rides, DEFAULT_RIDES, { min: 1, max: 10_000_000 });
 
   const redis = await connectRedis(env);
   const policy = await redisEvictionPolicy(redis.value).catch((error: Error) => {

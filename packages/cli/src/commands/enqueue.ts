@@ -8,7 +8,8 @@ import type { CliEnv } from '../env.ts';
 import { maxFailedShareFlag, tooManyFailedSummaries } from '../failed-share.ts';
 import { type DayQueues, followDays, startDay, startedNote, withDayQueues } from '../follow.ts';
 import { describeProgress, progressDisplay } from '../progress-display.ts';
-import { checkNotFuture, idleWatch, outputLines, timeoutFlag } from './run.ts';
+import { checkNotFuture } from '../today.ts';
+import { idleWatch, outputLines, timeoutFlag } from './run.ts';
 
 export const ENQUEUE_USAGE = 'etml enqueue --date YYYY-MM-DD [--force]';
 export const BACKFILL_USAGE =
@@ -30,7 +31,7 @@ export const enqueueCommand: Command = async (args, getEnv) => {
     date: { type: 'string' },
     force: { type: 'boolean' },
   });
-  const date = checkNotFuture(dateFlag('enqueue', 'date', flags.date));
+  const date = checkNotFuture(dateFlag('enqueue', 'date', flags.date), getEnv().scheduleTz);
   const env = getEnv();
   const store = (await connectStore(env)).value;
   const result = await withQueues(env, queues =>
@@ -64,8 +65,9 @@ export const backfillCommand: Command = async (args, getEnv) => {
     'timeout-minutes': { type: 'string' },
     'max-failed-share': { type: 'string' },
   });
-  const from = checkNotFuture(dateFlag('backfill', 'from', flags.from), '--from');
-  const to = checkNotFuture(dateFlag('backfill', 'to', flags.to), '--to');
+  const { scheduleTz } = getEnv();
+  const from = checkNotFuture(dateFlag('backfill', 'from', flags.from), scheduleTz, '--from');
+  const to = checkNotFuture(dateFlag('backfill', 'to', flags.to), scheduleTz, '--to');
   if (from > to) throw new InputError(`--from ${from} is after --to ${to}`);
   for (const name of ['timeout-minutes', 'max-failed-share'] as const) {
     if (flags[name] !== undefined && !flags.follow) {
@@ -132,7 +134,7 @@ async function followRange(
   queues: DayQueues,
   store: ObjectStore,
   dates: RideDate[],
-  options: { timeoutMs: number; maxFailedShare: number; tz: string | undefined },
+  options: { timeoutMs: number; maxFailedShare: number; tz: string },
 ): Promise<void> {
   const display = progressDisplay('backfill', { counted: true });
   const idle = idleWatch(queues);

@@ -11,6 +11,7 @@ import { connectStore } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import { dateFlag, parseFlags, UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
+import { checkNotFuture } from '../today.ts';
 
 export const QUERY_USAGE =
   'etml query (--date D | --from D1 --to D2) [--sql SQL] [--format table|csv|jsonl]';
@@ -39,7 +40,8 @@ export const queryCommand: Command = async (args, getEnv) => {
     sql: { type: 'string' },
     format: { type: 'string' },
   });
-  const dates = datesOf(flags);
+  const env = getEnv();
+  const dates = datesOf(flags, env.scheduleTz);
   const format = (flags.format ?? 'table') as Format;
   if (!FORMATS.includes(format)) {
     throw new UsageError(
@@ -49,7 +51,7 @@ export const queryCommand: Command = async (args, getEnv) => {
   const sql = flags.sql ?? DEFAULT_QUERY;
   if (sql.trim() === '') throw new UsageError('query: --sql is empty');
 
-  const store = (await connectStore(getEnv())).value;
+  const store = (await connectStore(env)).value;
   const lake = mkdtempSync(join(tmpdir(), 'etml-query-'));
   try {
     const found = await copyDays(store, dates, lake);
@@ -72,18 +74,22 @@ export const queryCommand: Command = async (args, getEnv) => {
 
 const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
-function datesOf(flags: { date?: string; from?: string; to?: string }): RideDate[] {
+/** A day to come has no output, and the message for a missing one would suggest etml run. */
+function datesOf(
+  flags: { date?: string; from?: string; to?: string },
+  scheduleTz: string,
+): RideDate[] {
   if (flags.date !== undefined) {
     if (flags.from !== undefined || flags.to !== undefined) {
       throw new UsageError('query: give --date, or --from and --to, not both');
     }
-    return [dateFlag('query', 'date', flags.date)];
+    return [checkNotFuture(dateFlag('query', 'date', flags.date), scheduleTz)];
   }
   if (flags.from === undefined && flags.to === undefined) {
     throw new UsageError('query: --date, or --from and --to, is required');
   }
   const from = dateFlag('query', 'from', flags.from);
-  const to = dateFlag('query', 'to', flags.to);
+  const to = checkNotFuture(dateFlag('query', 'to', flags.to), scheduleTz, '--to');
   if (from > to) throw new InputError(`--from ${from} is after --to ${to}`);
   const dates = rideDateRange(from, to);
   if (dates.length > MAX_QUERY_DAYS) {

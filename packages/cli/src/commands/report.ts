@@ -5,6 +5,7 @@ import { renderDayReport } from '@etml/outputs';
 import { connectStore } from '@etml/runtime';
 import { dateFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
+import { checkNotFuture } from '../today.ts';
 
 export const REPORT_USAGE = 'etml report --date YYYY-MM-DD [--out FILE|-]';
 
@@ -14,8 +15,10 @@ export const REPORT_USAGE = 'etml report --date YYYY-MM-DD [--out FILE|-]';
  */
 export const reportCommand: Command = async (args, getEnv) => {
   const flags = parseFlags('report', args, { date: { type: 'string' }, out: { type: 'string' } });
-  const date = dateFlag('report', 'date', flags.date);
-  const store = (await connectStore(getEnv())).value;
+  const env = getEnv();
+  // A day to come has no report, and the message for a missing one would suggest etml run.
+  const date = checkNotFuture(dateFlag('report', 'date', flags.date), env.scheduleTz);
+  const store = (await connectStore(env)).value;
   const html = await renderDayReport(store, date);
   if (flags.out === '-') {
     process.stdout.write(html);

@@ -1,4 +1,4 @@
-import { InputError, keys, type RideDate, rideDateInZone } from '@etml/domain';
+import { keys, type RideDate } from '@etml/domain';
 import type { LoadDayResult } from '@etml/queues';
 import { connectRedis, connectStore } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
@@ -19,17 +19,10 @@ import {
   type ProgressDisplay,
   progressDisplay,
 } from '../progress-display.ts';
+import { checkNotFuture } from '../today.ts';
 
-export const RUN_USAGE = 'etml run --date YYYY-MM-DD [--force] [--timeout-minutes N]';
-
-/** The latest date that is today somewhere on Earth (UTC+14). */
-export function checkNotFuture(date: RideDate, flag = '--date'): RideDate {
-  const latest = rideDateInZone(new Date(), 'Pacific/Kiritimati');
-  if (date > latest) {
-    throw new InputError(`${flag} ${date} is in the future (today is at most ${latest})`);
-  }
-  return date;
-}
+export const RUN_USAGE =
+  'etml run --date YYYY-MM-DD [--force] [--timeout-minutes N] [--max-failed-share S]';
 
 export function outputLines(store: ObjectStore, result: LoadDayResult): string[] {
   const { counts, llm } = result;
@@ -75,7 +68,7 @@ export const runCommand: Command = async (args, getEnv) => {
     'timeout-minutes': { type: 'string' },
     'max-failed-share': { type: 'string' },
   });
-  const date = checkNotFuture(dateFlag('run', 'date', flags.date));
+  const date = checkNotFuture(dateFlag('run', 'date', flags.date), getEnv().scheduleTz);
   const timeoutMinutes = timeoutFlag('run', flags['timeout-minutes']);
   const maxFailedShare = maxFailedShareFlag('run', flags['max-failed-share']);
   const env = getEnv();

@@ -7,6 +7,7 @@ import type { Command } from '../command.ts';
 import { checkOutputPath, writeChunks } from '../output.ts';
 import { formatBytes, putRawRides } from '../raw.ts';
 import { rawInputArrived } from '../raw-arrived.ts';
+import { checkNotFuture } from '../today.ts';
 
 export const SIMULATE_USAGE =
   'etml simulate --date YYYY-MM-DD [--rides N] [--seed S] [--output FILE|-]';
@@ -57,7 +58,7 @@ export const simulateCommand: Command = async (args, env) => {
     output: { type: 'string' },
   });
   const run: SimulateRun = {
-    date: dateFlag('simulate', 'date', flags.date),
+    date: checkNotFuture(dateFlag('simulate', 'date', flags.date), env().scheduleTz),
     rides: intFlag('simulate', 'rides', flags.rides, DEFAULT_RIDES, { min: 1, max: MAX_RIDES }),
     seed: intFlag('simulate', 'seed', flags.seed, DEFAULT_SEED, {
       min: 0,

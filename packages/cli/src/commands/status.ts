@@ -12,11 +12,7 @@ export const STATUS_USAGE = 'etml status --date YYYY-MM-DD';
 
 const when = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);
 
-async function describeJob(
-  job: Job | undefined,
-  id: string,
-  tz: string | undefined,
-): Promise<string[]> {
+async function describeJob(job: Job | undefined, id: string, tz: string): Promise<string[]> {
   if (!job) return [`${id}: not in the queue`];
   const state = await job.getState();
   const lines = [
