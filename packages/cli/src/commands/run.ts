@@ -1,4 +1,4 @@
-import { keys, type RideDate } from '@etml/domain';
+import { keys } from '@etml/domain';
 import type { LoadDayResult } from '@etml/queues';
 import { connectRedis, connectStore } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
