@@ -1,108 +1,71 @@
 import { EtmlError, InputError } from '@etml/domain';
-import { parseFlags, UsageError } from './args.ts';
-import type { Command } from './command.ts';
-import { CLUSTER_USAGE, clusterCommand } from './commands/cluster.ts';
-import { DEMO_USAGE, demoCommand } from './commands/demo.ts';
-import {
-  BACKFILL_USAGE,
-  backfillCommand,
-  ENQUEUE_USAGE,
-  enqueueCommand,
-} from './commands/enqueue.ts';
-import { IMPORT_USAGE, importCommand } from './commands/import.ts';
-import { QUERY_USAGE, queryCommand } from './commands/query.ts';
-import { REPORT_USAGE, reportCommand } from './commands/report.ts';
-import { RUN_USAGE, runCommand } from './commands/run.ts';
-import { EMBEDDED_USAGE, embeddedCommand, SETUP_USAGE, setupCommand } from './commands/setup.ts';
-import { SIMULATE_USAGE, simulateCommand } from './commands/simulate.ts';
-import { START_USAGE, startCommand } from './commands/start.ts';
-import { STATUS_USAGE, statusCommand } from './commands/status.ts';
-import { UPLOAD_USAGE, uploadCommand } from './commands/upload.ts';
+import { didYouMean, HelpRequested, UsageError } from './args.ts';
 import { type CliEnv, loadCliEnv } from './env.ts';
+import { COMMAND_NAMES, commandHelp, generalHelp } from './help.ts';
 
-interface Entry {
-  usage: string;
-  run: Command;
+const HELP = ['--help', '-h'];
+const VERSION = ['--version', '-V'];
+
+/** The version and the commit it was built from, for bug reports. */
+async function versionLine(): Promise<string> {
+  const { codeVersion } = await import('@etml/runtime');
+  const { version, commit } = codeVersion();
+  return `etml ${version} (commit ${commit ?? 'unknown: not a git checkout'}; Node ${process.version})`;
 }
 
-const UNTIL_SIGTERM = 'runs until SIGTERM; env: see README';
-
-/**
- * `etml <name>`: runs a service until SIGTERM. Its package is imported only then, so the other
- * commands do not load every service's dependencies.
- */
-function service(
-  name: string,
-  about: string,
-  load: () => Promise<{ start: () => Promise<unknown> }>,
-): Record<string, Entry> {
-  const run: Command = async args => {
-    parseFlags(name, args, {});
-    const { start } = await load();
-    await start();
-  };
-  return { [name]: { usage: `etml ${name}   (${about})`, run } };
+function unknownCommand(name: string): UsageError {
+  return name.startsWith('-')
+    ? new UsageError(
+        `unknown flag ${JSON.stringify(name)}${didYouMean(name, ['help', 'version', 'verbose'], '--')}`,
+      )
+    : new UsageError(`unknown command ${JSON.stringify(name)}${didYouMean(name, COMMAND_NAMES)}`);
 }
-
-const COMMANDS: Record<string, Entry> = {
-  simulate: { usage: SIMULATE_USAGE, run: simulateCommand },
-  upload: { usage: UPLOAD_USAGE, run: uploadCommand },
-  import: { usage: IMPORT_USAGE, run: importCommand },
-  cluster: { usage: CLUSTER_USAGE, run: clusterCommand },
-  ...service('cluster-worker', UNTIL_SIGTERM, () => import('@etml/cluster-worker')),
-  ...service('summarize-worker', UNTIL_SIGTERM, () => import('@etml/summarize-worker')),
-  run: { usage: RUN_USAGE, run: runCommand },
-  status: { usage: STATUS_USAGE, run: statusCommand },
-  report: { usage: REPORT_USAGE, run: reportCommand },
-  query: { usage: QUERY_USAGE, run: queryCommand },
-  enqueue: { usage: ENQUEUE_USAGE, run: enqueueCommand },
-  backfill: { usage: BACKFILL_USAGE, run: backfillCommand },
-  start: { usage: START_USAGE, run: startCommand },
-  ...service(
-    'board',
-    'Bull Board, /healthz and /metrics until SIGTERM; env: see README',
-    () => import('@etml/board'),
-  ),
-  ...service('scheduler', UNTIL_SIGTERM, () => import('@etml/scheduler')),
-  demo: { usage: DEMO_USAGE, run: demoCommand },
-  setup: { usage: SETUP_USAGE, run: setupCommand },
-  embedded: { usage: EMBEDDED_USAGE, run: embeddedCommand },
-};
-
-const HELP = [
-  'usage: etml [--verbose] <command> [flags]',
-  '',
-  ...Object.values(COMMANDS).map(c => `  ${c.usage}`),
-  '',
-  'Configuration comes from the environment (see README.md). With REDIS_URL, S3_ENDPOINT and',
-  'S3_BUCKET unset, etml starts its own redis-server and S3-API server, keeping data in .data/.',
-].join('\n');
 
 /** Exit codes: 0 done, 1 a failure while running, 2 a bad command line or bad input. */
 async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   const args = argv.filter(a => a !== '--verbose');
   const [name, ...rest] = args;
+  const print = (text: string) => process.stdout.write(`${text}\n`);
+  let seeAlso = 'etml --help';
   try {
-    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-      process.stdout.write(`${HELP}\n`);
-      return name === undefined ? 2 : 0;
+    if (name === undefined) {
+      print(generalHelp());
+      return 2;
     }
-    const command = COMMANDS[name];
-    if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
-    if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(`usage: ${command.usage}\n`);
+    if (name === 'help' || HELP.includes(name)) {
+      const [topic] = rest;
+      if (topic !== undefined && !COMMAND_NAMES.includes(topic)) throw unknownCommand(topic);
+      print(topic === undefined ? generalHelp() : commandHelp(topic));
       return 0;
     }
+    if (VERSION.includes(name)) {
+      print(await versionLine());
+      return 0;
+    }
+    if (!COMMAND_NAMES.includes(name)) throw unknownCommand(name);
+    seeAlso = `etml ${name} --help`;
+    if (rest.some(arg => HELP.includes(arg))) {
+      print(commandHelp(name));
+      return 0;
+    }
+    // The commands, and the packages they load, only once one is to run: help stays quick.
+    const { COMMANDS } = await import('./commands.ts');
+    const command = COMMANDS[name];
+    if (!command) throw new Error(`etml ${name} has help but no command`);
     let env: CliEnv | undefined;
-    await command.run(rest, () => {
+    await command(rest, () => {
       env ??= loadCliEnv();
       return env;
     });
     return 0;
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      print(commandHelp(error.command));
+      return 0;
+    }
     const message = error instanceof Error ? error.message : String(error);
-    const hint = error instanceof UsageError ? " (see 'etml --help')" : '';
+    const hint = error instanceof UsageError ? ` (see '${seeAlso}')` : '';
     // One line for people; the stack only on request.
     process.stderr.write(`etml: ${message.replace(/\s*\n\s*/g, ' | ')}${hint}\n`);
     if (verbose && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);

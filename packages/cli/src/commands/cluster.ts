@@ -15,9 +15,6 @@ import { inFile, inputFileFormat, readableFile } from '../input-file.ts';
 import { checkDistinct, checkOutputPath, plural, writeChunks } from '../output.ts';
 import { DEFAULT_TLC_ZONE } from './import.ts';
 
-export const CLUSTER_USAGE =
-  'etml cluster --input FILE --output FILE|- [--eps E] [--min-samples M] [--engine fast|density-clustering] [--max-share S] [--rejected FILE] [--tz ZONE]';
-
 function epsFlag(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const eps = parseDecimal(value) ?? Number.NaN;

@@ -27,8 +27,6 @@ import { checkNotFuture, today } from '../today.ts';
 import { DEFAULT_TLC_ZONE, importTlcFile } from './import.ts';
 import { DEFAULT_RIDES, simulateToStore } from './simulate.ts';
 
-export const DEMO_USAGE = 'etml demo [--date YYYY-MM-DD] [--rides N] | etml demo --real';
-
 /** The query the demo shows; test/cli.test.ts runs it as printed. */
 const DEMO_QUERY =
   'SELECT anomaly_reasons, count(*) AS rides, round(avg(ride_dist), 1) AS avg_km FROM rides GROUP BY ALL ORDER BY rides DESC';

@@ -11,10 +11,6 @@ import { describeProgress, progressDisplay } from '../progress-display.ts';
 import { checkNotFuture } from '../today.ts';
 import { idleWatch, outputLines, timeoutFlag } from './run.ts';
 
-export const ENQUEUE_USAGE = 'etml enqueue --date YYYY-MM-DD [--force]';
-export const BACKFILL_USAGE =
-  'etml backfill --from YYYY-MM-DD --to YYYY-MM-DD [--force] [--yes]   (over 31 days needs --yes)';
-
 /** A longer range is probably a typo (a wrong year), and costs LLM calls: it needs --yes. */
 export const MAX_BACKFILL_DAYS = 31;
 

@@ -25,9 +25,6 @@ import { inFile, readableFile } from '../input-file.ts';
 import { putRawRides } from '../raw.ts';
 import { rawInputArrived } from '../raw-arrived.ts';
 
-export const IMPORT_USAGE =
-  'etml import --file FILE [--tz ZONE] [--dry-run]   (NYC TLC yellow or green trips, CSV or Parquet)';
-
 export const DEFAULT_TLC_ZONE = 'America/New_York';
 
 /** How many rejected rows are shown per day; all of them are counted. */

@@ -13,9 +13,6 @@ import { dateFlag, parseFlags, UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
 import { checkNotFuture } from '../today.ts';
 
-export const QUERY_USAGE =
-  'etml query (--date D | --from D1 --to D2) [--sql SQL] [--format table|csv|jsonl]';
-
 export const DEFAULT_QUERY =
   'SELECT date, count(*) AS rides, count(*) FILTER (anomaly) AS anomalies FROM rides GROUP BY date ORDER BY date';
 

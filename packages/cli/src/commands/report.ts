@@ -7,8 +7,6 @@ import { dateFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
 import { checkNotFuture } from '../today.ts';
 
-export const REPORT_USAGE = 'etml report --date YYYY-MM-DD [--out FILE|-]';
-
 /**
  * etml report: a complete day's report.html, rendered from its rides.jsonl and the manifests of
  * the week before, to a local file for viewing (or to stdout with --out -).

@@ -21,8 +21,6 @@ import {
 } from '../progress-display.ts';
 import { checkNotFuture } from '../today.ts';
 
-export const RUN_USAGE =
-  'etml run --date YYYY-MM-DD [--force] [--timeout-minutes N] [--max-failed-share S]';
 
 export function outputLines(store: ObjectStore, result: LoadDayResult): string[] {
   const { counts, llm } = result;

@@ -4,9 +4,6 @@ import { connectRedis, connectStore } from '@etml/runtime';
 import { parseFlags, UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
 
-export const SETUP_USAGE = 'etml setup';
-export const EMBEDDED_USAGE = 'etml embedded up|down|status';
-
 /** Makes sure redis-server is installed (with apt-get on Debian/Ubuntu as root). */
 export const setupCommand: Command = async args => {
   parseFlags('setup', args, {});

@@ -9,9 +9,6 @@ import { formatBytes, putRawRides } from '../raw.ts';
 import { rawInputArrived } from '../raw-arrived.ts';
 import { checkNotFuture } from '../today.ts';
 
-export const SIMULATE_USAGE =
-  'etml simulate --date YYYY-MM-DD [--rides N] [--seed S] [--output FILE|-]';
-
 export const DEFAULT_RIDES = 400;
 const DEFAULT_SEED = 42;
 

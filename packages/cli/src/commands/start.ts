@@ -8,8 +8,6 @@ import { connectRedis, connectStore, PROJECT_ROOT } from '@etml/runtime';
 import { parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
 
-export const START_USAGE = 'etml start   (scheduler, cluster-worker, summarize-worker and board)';
-
 const SERVICES = ['scheduler', 'cluster-worker', 'summarize-worker', 'board'] as const;
 const WIDTH = Math.max(...SERVICES.map(s => s.length));
 

@@ -8,8 +8,6 @@ import type { Command } from '../command.ts';
 import { describeWaiting, waitingFor } from '../follow.ts';
 import { withQueues } from './enqueue.ts';
 
-export const STATUS_USAGE = 'etml status --date YYYY-MM-DD';
-
 const when = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);
 
 async function describeJob(job: Job | undefined, id: string, tz: string): Promise<string[]> {

@@ -8,8 +8,6 @@ import { inFile, inputFileFormat, readableFile } from '../input-file.ts';
 import { formatBytes, putRawRides } from '../raw.ts';
 import { rawInputArrived } from '../raw-arrived.ts';
 
-export const UPLOAD_USAGE = 'etml upload --date YYYY-MM-DD --file FILE (JSON array, NDJSON or CSV)';
-
 /**
  * Validates the whole file before anything is uploaded. Invalid rows do not stop the upload:
  * the file is stored as it is, and the cluster step quarantines those rows with their reasons.
