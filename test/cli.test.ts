@@ -268,7 +268,10 @@ describe('etml errors', () => {
       'unknown command "frobnicate"',
       'etml --help',
     );
-    expectOneLineError(await runEtml(['simulate', '--date', '2025-07-30', '--bogus']), "'--bogus'");
+    expectOneLineError(
+      await runEtml(['simulate', '--date', '2025-07-30', '--bogus']),
+      'unknown flag "--bogus"',
+    );
     expectOneLineError(
       await runEtml(['simulate', '--date', '2025-07-30', '--rides', '0']),
       '--rides',

@@ -133,7 +133,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       },
       eps: {
         value: 'E',
-        default: "chosen from the day's ride count",
+        default: 'chosen from the ride count',
         about: 'DBSCAN eps on standardized distance and time, a number above 0',
       },
       'min-samples': {
@@ -155,8 +155,9 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       },
       rejected: {
         value: 'FILE|-',
-        default: 'OUTPUT.rejected.jsonl, or ./rejected.jsonl when --output is -',
-        about: 'where invalid rows go, with their row numbers and reasons',
+        default: 'OUTPUT.rejected.jsonl',
+        about:
+          'where invalid rows go, with their row numbers and reasons (./rejected.jsonl when --output is -)',
       },
       tz: {
         value: 'ZONE',
@@ -462,11 +463,15 @@ export function commandHelp(name: string): string {
     out.push('flags:');
     for (const [flag, spec] of flags) {
       const left = `  ${flagName(flag, spec)}`;
-      const text = `${spec.about} [${spec.default?.startsWith(REQUIRED) ? spec.default : `default: ${spec.default ?? 'off'}`}]`;
+      const given = spec.default?.startsWith(REQUIRED)
+        ? spec.default
+        : `default: ${spec.default ?? 'off'}`;
+      // The default stays whole on one line, to be found at a glance.
+      const text = wrapWords([...spec.about.split(/\s+/), `[${given}]`], column);
       out.push(
         left.length + 2 > column
-          ? `${left}\n${' '.repeat(column)}${wrap(text, column)}`
-          : `${left.padEnd(column)}${wrap(text, column)}`,
+          ? `${left}\n${' '.repeat(column)}${text}`
+          : `${left.padEnd(column)}${text}`,
       );
     }
     out.push('');
