@@ -100,7 +100,7 @@ export function parseFlags<T extends OptionSpec>(
       throw fail(`unexpected argument ${JSON.stringify(token.value)}`);
     }
     if (token.kind !== 'option') continue;
-    const spec = options[token.name];
+    const spec = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
     if (spec === undefined) {
       throw fail(
         `unknown flag ${JSON.stringify(token.rawName)}${didYouMean(token.name, names, '--')}`,

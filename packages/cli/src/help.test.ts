@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { closest, HelpRequested } from './args.ts';
 import { COMMANDS } from './commands.ts';
 import { loadCliEnv } from './env.ts';
-import { COMMAND_HELP } from './help.ts';
+import { COMMAND_HELP, commandHelp, generalHelp } from './help.ts';
 
 /**
  * Flags the help documents before this branch's commands parse them: issue #16's other branch
@@ -60,6 +60,15 @@ describe('etml help', () => {
         expect(Object.keys(help?.flags ?? {}), example).toContain(word.slice(2).split('=')[0]);
       }
     }
+  });
+
+  it('fits a terminal of 80 columns, examples aside', () => {
+    const texts = [
+      generalHelp(),
+      ...names.map(name => commandHelp(name).split('\nexamples:\n')[0]),
+    ];
+    for (const line of texts.join('\n').split('\n'))
+      expect(line.length, line).toBeLessThanOrEqual(80);
   });
 
   it('names only environment variables the project reads', () => {

@@ -44,9 +44,9 @@ const MAX_FAILED_SHARE_ABOUT =
 export const COMMAND_HELP: Record<string, CommandHelp> = {
   simulate: {
     group: 'data',
-    summary: "generate a day of rides in the seed's format, into S3 or a file",
+    summary: 'simulate a day of rides, into S3 or a file',
     about:
-      "Generates a day of taxi rides in the seed's format: 92.5 % normal rides and 2.5 % each of " +
+      "Generates a day of taxi rides in the seed's format: 92.5% normal rides and 2.5% each of " +
       'long_distance, high_speed and low_speed anomalies, each ride carrying its injected_anomaly ' +
       'for measuring detection. The same --date, --seed and --rides always give the same bytes. ' +
       "Without --output the day is uploaded to S3 as raw/date=D/rides.jsonl, replacing that date's " +
@@ -73,11 +73,11 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   },
   upload: {
     group: 'data',
-    summary: "validate a local file of rides and upload it as a day's raw input",
+    summary: "validate a file of rides and upload it as a day's input",
     about:
       'Validates FILE (a JSON array, NDJSON or CSV with a header row, told apart by content) and ' +
       "uploads it unchanged as raw/date=D/rides.{json,jsonl,csv}, replacing that date's other raw " +
-      'files. Invalid rows do not stop the upload: the first ones are shown with their reasons, ' +
+      'files. Invalid rows do not stop the upload: the first five are shown with their reasons, ' +
       'and the cluster step quarantines all of them in rejected/date=D/. A file with no valid row ' +
       'is refused, and a NYC TLC trip-record file is pointed at etml import.',
     flags: {
@@ -88,7 +88,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   },
   import: {
     group: 'data',
-    summary: 'import a NYC TLC trip-record month file, one raw day per pickup date',
+    summary: 'import a NYC TLC trip-record file, a day per pickup date',
     about:
       'Reads a New York TLC trip-record file as the TLC publishes it (yellow or green taxis, CSV ' +
       "or Parquet) and uploads each pickup date of the file's month as raw/date=D/rides.jsonl, " +
@@ -113,7 +113,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   },
   cluster: {
     group: 'data',
-    summary: 'cluster a local file and flag its anomalies, with no Redis and no S3',
+    summary: 'cluster a local file and flag anomalies, no Redis or S3',
     about:
       'Clusters a local file with DBSCAN on ride distance and time and decides which rides are ' +
       'anomalies, as the cluster-worker does, with no Redis and no S3. It reads a JSON array, ' +
@@ -203,7 +203,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   },
   status: {
     group: 'days',
-    summary: 'show where a day stands: its jobs, failures, worst anomalies and outputs',
+    summary: 'where a day stands: jobs, failures, anomalies, outputs',
     about:
       "Shows each step's job for the date and its state (with the failure reason), the summaries " +
       'done, failed (the first ten with their reasons) and pending, the ten most severe anomalies ' +
@@ -228,7 +228,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   },
   backfill: {
     group: 'days',
-    summary: 'queue every date of a range, oldest first',
+    summary: 'queue every date of a range; --follow waits for them',
     about:
       'Enqueues every date from --from to --to, oldest first, as etml enqueue does, and prints ' +
       'how many were enqueued and how many were already there. A range over 31 days needs --yes, ' +
@@ -258,7 +258,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   },
   report: {
     group: 'outputs',
-    summary: "write a complete day's report.html locally and print its file:// URL",
+    summary: "write a day's report.html locally, print its URL",
     about:
       "Renders a complete day's report, the same page as output/date=D/report.html, from its " +
       'rides.jsonl and the manifests of the week before, writes it to a local file and prints ' +
@@ -351,7 +351,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       "each anomalous ride's summary from the LLM (or the offline summarizer) under shared rate " +
       'limits and a daily budget, and one on the load queue, which fans a day out into summaries ' +
       'and writes output/date=D/ (rides.jsonl, rides.parquet, report.html, and _manifest.json ' +
-      'last). Its settings: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, SUMMARIZER, the LLM_ ' +
+      'last). Its settings: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, SUMMARIZER, the LLM_* ' +
       `limits, REPORT_WEBHOOK_URL, JOB_LOCK_SECONDS, and Redis and S3. ${CONFIGURATION}`,
     flags: {},
     examples: [
@@ -367,14 +367,14 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'the four queues, to inspect jobs, their progress and logs, and retry, promote or clean ' +
       'them; /healthz (Redis and the workers per queue, no credentials) and /metrics (Prometheus ' +
       'text). Every other route needs HTTP basic auth from BOARD_USERNAME and BOARD_PASSWORD; ' +
-      'without a password it refuses to start unless BOARD_AUTH=off. Its settings: the BOARD_ ' +
+      'without a password it refuses to start unless BOARD_AUTH=off. Its settings: the BOARD_* ' +
       `variables and Redis. ${CONFIGURATION}`,
     flags: {},
     examples: ['BOARD_PASSWORD=secret etml board'],
   },
   demo: {
     group: 'local',
-    summary: 'simulate a day (or import the TLC sample) and run it through every queue',
+    summary: 'run a simulated (or real) day through every queue',
     usage: `etml demo [--date ${DATE}] [--rides N] | etml demo --real`,
     about:
       'What npm run demo runs after set-up: simulates a day (with --real, imports the bundled ' +
@@ -382,7 +382,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'cluster-worker and a summarize-worker in this process, and says where each output is and ' +
       'how to look at it. A day left from an earlier demo is run again.',
     flags: {
-      date: { value: DATE, default: 'yesterday (UTC)', about: 'the ride date to simulate' },
+      date: { value: DATE, default: 'yesterday', about: 'the ride date to simulate' },
       rides: { value: 'N', default: '400', about: 'how many rides, from 1 to 10,000,000' },
       real: {
         about:
@@ -403,7 +403,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   },
   embedded: {
     group: 'local',
-    summary: 'start, stop or show the embedded redis-server and S3-API server',
+    summary: 'start, stop or show the embedded Redis and S3',
     usage: 'etml embedded up|down|status',
     about:
       'With REDIS_URL, S3_ENDPOINT and S3_BUCKET unset, etml runs its own redis-server and ' +
@@ -482,11 +482,12 @@ export function commandHelp(name: string): string {
 
 /** `etml --help`: every command with its line. */
 export function generalHelp(): string {
-  const width = Math.max(...COMMAND_NAMES.map(name => name.length)) + 4;
+  const width = Math.max(...COMMAND_NAMES.map(name => name.length)) + 2;
   const out = [
     'usage: etml [--verbose] <command> [flags]',
-    '       etml <command> --help   (or etml help <command>): what it does, its flags, examples',
-    '       etml --version          the version and commit',
+    '       etml <command> --help   what a command does, its flags and examples',
+    '       etml help <command>     the same',
+    '       etml --version          the version and the commit',
   ];
   for (const [group, title] of Object.entries(GROUPS)) {
     out.push('', `${title}:`);

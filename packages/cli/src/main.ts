@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (name === 'help' || HELP.includes(name)) {
-      const [topic] = rest;
+      const topic = rest.find(arg => !arg.startsWith('-'));
       if (topic !== undefined && !COMMAND_NAMES.includes(topic)) throw unknownCommand(topic);
       print(topic === undefined ? generalHelp() : commandHelp(topic));
       return 0;
