@@ -65,7 +65,7 @@ describe('etml backfill and enqueue', () => {
       ['backfill', '--from', '2025-09-01', '--to', '2025-09-02', '--max-failed-share', '0.1'],
       '--max-failed-share goes with --follow',
     ],
-    // A negative value right after the flag is Node's parser's to refuse; '=' reaches ours.
+    // A negative value reaches the flag's own check, after the flag or after '='.
     [
       [
         'backfill',
@@ -77,6 +77,10 @@ describe('etml backfill and enqueue', () => {
         '--max-failed-share=-1',
       ],
       'got "-1"',
+    ],
+    [
+      ['run', '--date', '2025-09-01', '--max-failed-share', '-0.5'],
+      'run: --max-failed-share must be a number from 0 to 1, got "-0.5"',
     ],
   ] as const)('%s is refused in one line: %s', async ([args, message], { redis, s3 }) => {
     const result = await runEtml([...args], { ...s3Env(s3), REDIS_URL: redis.url });

@@ -5,15 +5,6 @@ import { COMMANDS } from './commands.ts';
 import { loadCliEnv } from './env.ts';
 import { COMMAND_HELP, commandHelp, generalHelp } from './help.ts';
 
-/**
- * Flags the help documents before this branch's commands parse them: issue #16's other branch
- * adds them. Once a command parses one, the test below says to remove it from here.
- */
-const ARRIVING: Record<string, string[]> = {
-  run: ['max-failed-share'],
-  backfill: ['follow', 'max-failed-share'],
-};
-
 /** The flags a command parses, read from the command itself: --help stops it in parseFlags. */
 async function parsedFlags(name: string): Promise<string[]> {
   const command = COMMANDS[name];
@@ -40,13 +31,7 @@ describe('etml help', () => {
   it.each(names)('etml %s --help lists exactly the flags the command parses', async name => {
     const parsed = await parsedFlags(name);
     const documented = Object.keys(COMMAND_HELP[name]?.flags ?? {});
-    for (const flag of ARRIVING[name] ?? []) {
-      expect(parsed, `etml ${name} parses --${flag} now: remove it from ARRIVING`).not.toContain(
-        flag,
-      );
-    }
-    const expected = documented.filter(flag => !ARRIVING[name]?.includes(flag));
-    expect([...parsed].sort()).toEqual(expected.sort());
+    expect([...parsed].sort()).toEqual(documented.sort());
   });
 
   it.each(names)('etml %s --help has examples that use only its flags', name => {

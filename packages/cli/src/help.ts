@@ -39,7 +39,9 @@ const DATE = 'YYYY-MM-DD';
 const CONFIGURATION =
   'Configuration comes from the environment: see the table in README.md, "Configuration".';
 const MAX_FAILED_SHARE_ABOUT =
-  "exit 1 when more than this share of a day's anomalies got no summary (a number from 0 to 1; 0: any failed summary exits 1)";
+  "exit 1 when more than this share of a day's summaries failed, from 0 to 1 (0: any failed summary)";
+/** What upload, simulate and import do for a day that was queued before its data arrived. */
+const STARTS_WAITING = "Once uploaded, a cluster job waiting for the date's input starts at once.";
 
 export const COMMAND_HELP: Record<string, CommandHelp> = {
   simulate: {
@@ -50,7 +52,8 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'long_distance, high_speed and low_speed anomalies, each ride carrying its injected_anomaly ' +
       'for measuring detection. The same --date, --seed and --rides always give the same bytes. ' +
       "Without --output the day is uploaded to S3 as raw/date=D/rides.jsonl, replacing that date's " +
-      'raw input; with --output it is written as NDJSON and S3 is not touched.',
+      'raw input; with --output it is written as NDJSON and S3 is not touched. ' +
+      STARTS_WAITING,
     flags: {
       date: { value: DATE, default: REQUIRED, about: 'the ride date the rides are for' },
       rides: { value: 'N', default: '400', about: 'how many rides, from 1 to 10,000,000' },
@@ -79,7 +82,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       "uploads it unchanged as raw/date=D/rides.{json,jsonl,csv}, replacing that date's other raw " +
       'files. Invalid rows do not stop the upload: the first five are shown with their reasons, ' +
       'and the cluster step quarantines all of them in rejected/date=D/. A file with no valid row ' +
-      'is refused, and a NYC TLC trip-record file is pointed at etml import.',
+      `is refused, and a NYC TLC trip-record file is pointed at etml import. ${STARTS_WAITING}`,
     flags: {
       date: { value: DATE, default: REQUIRED, about: 'the ride date the file is for' },
       file: { value: 'FILE', default: REQUIRED, about: 'the file to upload' },
@@ -96,7 +99,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'are not rides (an unreadable time, a dropoff before its pickup, over 24 hours, a bad ' +
       'distance) are reported with their row numbers and left out; rides of other months are ' +
       'counted, not uploaded. Nothing is uploaded until the whole file has been read. Standard ' +
-      'output has a line per date, standard error the totals.',
+      `output has a line per date, standard error the totals. ${STARTS_WAITING}`,
     flags: {
       file: { value: 'FILE', default: REQUIRED, about: 'the TLC file, CSV or Parquet' },
       tz: {
@@ -177,11 +180,13 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       "Enqueues the day's cluster job (cluster-D) and follows the day through its cluster, " +
       'summarize and load steps, with a progress bar (a line per step when standard error is not ' +
       'a terminal), until its manifest is written; then prints the output keys. A day that ' +
-      'already has a manifest is reported as done unless --force. It needs a cluster-worker and a ' +
-      'summarize-worker on the same Redis (etml start runs them) and warns after 5 s when a queue ' +
-      'it waits on has none. Exit 0 when the day is done; 1 when a step fails, when the timeout ' +
-      'passes, or when more summaries failed than --max-failed-share allows, naming how many and ' +
-      'the first reason. Dates after today are refused.',
+      'already has a manifest is reported as done unless --force. A day waiting for its raw ' +
+      'input says so, with the next check; one whose input is there by now starts at once. It ' +
+      'needs a cluster-worker and a summarize-worker on the same Redis (etml start runs them) and ' +
+      'warns after 5 s when a queue it waits on has none. Exit 0 when the day is done; 1 when a ' +
+      'step fails, when the timeout passes, or when more summaries failed than ' +
+      '--max-failed-share allows (a day already done is checked too), naming how many and the ' +
+      'first reason. Dates after today are refused.',
     flags: {
       date: { value: DATE, default: REQUIRED, about: 'the ride date to run' },
       force: {
@@ -205,7 +210,8 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     group: 'days',
     summary: 'where a day stands: jobs, failures, anomalies, outputs',
     about:
-      "Shows each step's job for the date and its state (with the failure reason), the summaries " +
+      "Shows each step's job for the date and its state (with the failure reason, or what a " +
+      'cluster job is waiting for and its next check), the summaries ' +
       'done, failed (the first ten with their reasons) and pending, the ten most severe anomalies ' +
       "by anomaly_score as soon as the day is clustered, and whether the day's manifest exists. " +
       'It only reads: nothing is enqueued or changed.',
@@ -218,8 +224,9 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     about:
       "Enqueues the day's cluster job, cluster-D, and returns at once; the cluster-worker and " +
       'summarize-worker take it from there (etml status shows where it is; etml run waits for it). ' +
-      'A date already queued, running or done is left as it is, so enqueueing twice is harmless. ' +
-      'Dates after today are refused.',
+      'A date already queued, running or done is left as it is, so enqueueing twice is harmless, ' +
+      'except that one waiting for raw input that is there by now starts at once. Dates after ' +
+      'today are refused.',
     flags: {
       date: { value: DATE, default: REQUIRED, about: 'the ride date to queue' },
       force: { about: 'compute a day that is done (or failed) again' },
@@ -229,20 +236,25 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   backfill: {
     group: 'days',
     summary: 'queue every date of a range; --follow waits for them',
+    usage: `etml backfill --from ${DATE} --to ${DATE} [--force] [--yes] [--follow [--timeout-minutes N] [--max-failed-share S]]`,
     about:
       'Enqueues every date from --from to --to, oldest first, as etml enqueue does, and prints ' +
-      'how many were enqueued and how many were already there. A range over 31 days needs --yes, ' +
-      'since a wrong year would queue a year of LLM calls. With --follow it then follows the whole ' +
-      'range to the end with one progress bar and exits as etml run does. Dates after today are ' +
-      'refused.',
+      'how many were enqueued, how many were already there, and the dates that have no raw ' +
+      'input yet (their cluster jobs wait for it and start when it is uploaded). A range over 31 ' +
+      'days needs --yes, since a wrong year would queue a year of LLM calls. With --follow it ' +
+      "then follows the whole range to the end with one progress bar, prints each day's outputs, " +
+      'and exits as etml run does: 1 when a day failed or had too many failed summaries, each ' +
+      'named on its own line. Dates after today are refused.',
     flags: {
       from: { value: DATE, default: REQUIRED, about: 'the first ride date' },
       to: { value: DATE, default: REQUIRED, about: 'the last ride date' },
       force: { about: 'compute the dates that are done (or failed) again' },
       yes: { about: 'allow a range of more than 31 days' },
-      follow: {
-        about:
-          'follow every date to the end with one progress bar; exit 1 when a day fails or has too many failed summaries',
+      follow: { about: 'follow every date to the end with one progress bar' },
+      'timeout-minutes': {
+        value: 'N',
+        default: '1440, a day',
+        about: 'with --follow: stop following the whole range after N minutes, from 1 to 10,080',
       },
       'max-failed-share': {
         value: 'S',
@@ -252,7 +264,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     },
     examples: [
       'etml backfill --from 2025-07-01 --to 2025-07-07',
-      'etml backfill --from 2025-07-01 --to 2025-07-07 --follow',
+      'etml backfill --from 2025-07-01 --to 2025-07-07 --follow --max-failed-share 0.1',
       'etml backfill --from 2024-07-01 --to 2025-06-30 --yes',
     ],
   },
@@ -439,6 +451,18 @@ const wrap = (text: string, indent: number) => wrapWords(text.split(/\s+/), inde
 const flagName = (name: string, flag: FlagHelp) =>
   flag.value === undefined ? `--${name}` : `--${name} ${flag.value}`;
 
+/** The usage's words, a bracketed or parenthesized group (nested ones too) as one. */
+function usageUnits(usage: string): string[] {
+  const units: string[] = [];
+  let depth = 0;
+  for (const word of usage.split(' ')) {
+    if (depth > 0) units.push(`${units.pop()} ${word}`);
+    else units.push(word);
+    depth += (word.match(/[[(]/g)?.length ?? 0) - (word.match(/[\])]/g)?.length ?? 0);
+  }
+  return units;
+}
+
 function usageOf(name: string, help: CommandHelp): string {
   if (help.usage) return help.usage;
   const parts = Object.entries(help.flags).map(([flag, spec]) =>
@@ -452,8 +476,12 @@ export function commandHelp(name: string): string {
   const help = COMMAND_HELP[name];
   if (!help) throw new Error(`no help for ${name}`);
   // A bracketed flag or a group of alternatives is never split across lines.
-  const usage = usageOf(name, help).match(/\[[^\]]*\]|\([^)]*\)|\S+/g) ?? [];
-  const out = [`usage: ${wrapWords(usage, 11, 7)}`, '', wrap(help.about, 0), ''];
+  const out = [
+    `usage: ${wrapWords(usageUnits(usageOf(name, help)), 11, 7)}`,
+    '',
+    wrap(help.about, 0),
+    '',
+  ];
   const flags = Object.entries(help.flags);
   if (flags.length > 0) {
     const column = Math.min(
