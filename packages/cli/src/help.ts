@@ -40,6 +40,8 @@ const CONFIGURATION =
   'Configuration comes from the environment: see the table in README.md, "Configuration".';
 const MAX_FAILED_SHARE_ABOUT =
   "exit 1 when more than this share of a day's summaries failed, from 0 to 1 (0: any failed summary)";
+/** Every dated command but upload says so. */
+const NOT_FUTURE = 'Dates after today in SCHEDULE_TZ (UTC by default) are refused.';
 /** What upload, simulate and import do for a day that was queued before its data arrived. */
 const STARTS_WAITING = "Once uploaded, a cluster job waiting for the date's input starts at once.";
 
@@ -52,8 +54,8 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'long_distance, high_speed and low_speed anomalies, each ride carrying its injected_anomaly ' +
       'for measuring detection. The same --date, --seed and --rides always give the same bytes. ' +
       "Without --output the day is uploaded to S3 as raw/date=D/rides.jsonl, replacing that date's " +
-      'raw input; with --output it is written as NDJSON and S3 is not touched. ' +
-      STARTS_WAITING,
+      `raw input; with --output it is written as NDJSON and S3 is not touched. ${STARTS_WAITING} ` +
+      NOT_FUTURE,
     flags: {
       date: { value: DATE, default: REQUIRED, about: 'the ride date the rides are for' },
       rides: { value: 'N', default: '400', about: 'how many rides, from 1 to 10,000,000' },
@@ -186,7 +188,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'warns after 5 s when a queue it waits on has none. Exit 0 when the day is done; 1 when a ' +
       'step fails, when the timeout passes, or when more summaries failed than ' +
       '--max-failed-share allows (a day already done is checked too), naming how many and the ' +
-      'first reason. Dates after today are refused.',
+      `first reason. ${NOT_FUTURE}`,
     flags: {
       date: { value: DATE, default: REQUIRED, about: 'the ride date to run' },
       force: {
@@ -225,8 +227,8 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       "Enqueues the day's cluster job, cluster-D, and returns at once; the cluster-worker and " +
       'summarize-worker take it from there (etml status shows where it is; etml run waits for it). ' +
       'A date already queued, running or done is left as it is, so enqueueing twice is harmless, ' +
-      'except that one waiting for raw input that is there by now starts at once. Dates after ' +
-      'today are refused.',
+      'except that one waiting for raw input that is there by now starts at once. ' +
+      NOT_FUTURE,
     flags: {
       date: { value: DATE, default: REQUIRED, about: 'the ride date to queue' },
       force: { about: 'compute a day that is done (or failed) again' },
@@ -244,7 +246,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'days needs --yes, since a wrong year would queue a year of LLM calls. With --follow it ' +
       "then follows the whole range to the end with one progress bar, prints each day's outputs, " +
       'and exits as etml run does: 1 when a day failed or had too many failed summaries, each ' +
-      'named on its own line. Dates after today are refused.',
+      `named on its own line. ${NOT_FUTURE}`,
     flags: {
       from: { value: DATE, default: REQUIRED, about: 'the first ride date' },
       to: { value: DATE, default: REQUIRED, about: 'the last ride date' },
@@ -274,7 +276,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     about:
       "Renders a complete day's report, the same page as output/date=D/report.html, from its " +
       'rides.jsonl and the manifests of the week before, writes it to a local file and prints ' +
-      'its file:// URL for a browser. A day without a manifest is refused (exit 2).',
+      `its file:// URL for a browser. A day without a manifest is refused (exit 2). ${NOT_FUTURE}`,
     flags: {
       date: { value: DATE, default: REQUIRED, about: 'the ride date to report' },
       out: {
@@ -294,7 +296,8 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       "every column of rides.parquet plus date. Each day's Parquet is copied from S3 to a " +
       'temporary folder and checked against the sha256 its manifest lists, so DuckDB needs no S3 ' +
       'access. Days of a range without a manifest are named on standard error and left out; a ' +
-      "range is at most 366 days. A bad --sql is one line with DuckDB's message (exit 2).",
+      "range is at most 366 days. A bad --sql is one line with DuckDB's message (exit 2). " +
+      NOT_FUTURE,
     flags: {
       date: { value: DATE, default: 'required, or --from and --to', about: 'one ride date' },
       from: { value: DATE, default: 'required with --to', about: 'the first date of a range' },
@@ -320,9 +323,12 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     summary: 'run the four services for local use, each its own process',
     about:
       'Runs the scheduler, cluster-worker, summarize-worker and board for local use, each as its ' +
-      "own process, with every log line prefixed by the service's name, until Ctrl-C or SIGTERM " +
-      'stops them all; if one exits on its own, the others are stopped too. The embedded Redis ' +
-      'and S3 are started first when REDIS_URL, S3_ENDPOINT and S3_BUCKET are unset. Without ' +
+      "own process, with every log line prefixed by the service's name. One Ctrl-C (or SIGTERM) " +
+      'stops them all gracefully: running jobs finish or go back to the queue, and it exits 0; a ' +
+      'second Ctrl-C forces them (exit 1). If one exits on its own, the others are stopped too. ' +
+      "It checks every service's configuration and the board's address first, and starts nothing " +
+      'when one would fail (a taken BOARD_PORT is named). The embedded Redis and S3 are started ' +
+      'first when REDIS_URL, S3_ENDPOINT and S3_BUCKET are unset. Without ' +
       'BOARD_PASSWORD the board gets a random password for the run, printed at start; Bull Board ' +
       `is at http://localhost:BOARD_PORT/admin/queues. ${CONFIGURATION}`,
     flags: {},
@@ -375,7 +381,8 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     group: 'services',
     summary: 'the board: Bull Board, /healthz and /metrics',
     about:
-      'Runs the board until SIGTERM: Bull Board at http://localhost:BOARD_PORT/admin/queues over ' +
+      'Runs the board until SIGTERM, listening on BOARD_HOST (127.0.0.1, this machine only, by ' +
+      'default) and BOARD_PORT: Bull Board at /admin/queues over ' +
       'the four queues, to inspect jobs, their progress and logs, and retry, promote or clean ' +
       'them; /healthz (Redis and the workers per queue, no credentials) and /metrics (Prometheus ' +
       'text). Every other route needs HTTP basic auth from BOARD_USERNAME and BOARD_PASSWORD; ' +
@@ -392,9 +399,13 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'What npm run demo runs after set-up: simulates a day (with --real, imports the bundled ' +
       'NYC TLC sample and takes its busiest day), runs it through the real queues with a ' +
       'cluster-worker and a summarize-worker in this process, and says where each output is and ' +
-      'how to look at it. A day left from an earlier demo is run again.',
+      `how to look at it. A day left from an earlier demo is run again. ${NOT_FUTURE}`,
     flags: {
-      date: { value: DATE, default: 'yesterday', about: 'the ride date to simulate' },
+      date: {
+        value: DATE,
+        default: 'yesterday in SCHEDULE_TZ',
+        about: 'the ride date to simulate',
+      },
       rides: { value: 'N', default: '400', about: 'how many rides, from 1 to 10,000,000' },
       real: {
         about:

@@ -21,7 +21,6 @@ import {
 } from '../progress-display.ts';
 import { checkNotFuture } from '../today.ts';
 
-
 export function outputLines(store: ObjectStore, result: LoadDayResult): string[] {
   const { counts, llm } = result;
   const bySource = counts.summaries_by_source;
