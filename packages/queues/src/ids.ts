@@ -23,4 +23,8 @@ export const jobIds = {
   loadDay: (date: RideDate) => `load-${date}`,
   summarizeRide: (date: RideDate, rideId: string | number) =>
     `summarize-${date}-${rideIdPart(rideId)}`,
+  /** A refresh of the day, named after the summarize job (and its start) that asked for it. */
+  refreshDay: (after: string) => `refresh-${after}`,
+  /** The debounce key every refresh of a day shares. */
+  refreshDayDebounce: (date: RideDate) => `refresh-${date}`,
 };
