@@ -1,49 +1,25 @@
-import { keys, parseRideDate, type RideDate } from '@etml/domain';
+import { keys, parseRideDate } from '@etml/domain';
 import { type LatestPointer, readLatest } from '@etml/outputs';
 import { JOBS, jobIds } from '@etml/queues';
-import type { ObjectStore } from '@etml/storage';
-import { startFakeLlm, test } from '@etml/testing';
-import type { Queue } from 'bullmq';
-import { describe, expect, onTestFinished } from 'vitest';
+import { test } from '@etml/testing';
+import { describe, expect } from 'vitest';
 import { storeOf, waitFor } from './helpers.ts';
-import { llm, readOutputDay, startPipeline, uploadDistinctDay } from './pipeline.ts';
+import {
+  fanIns,
+  loadedWithFailed,
+  readOutputDay,
+  startPipelineWithLlmDown,
+  uploadDistinctDay,
+} from './pipeline.ts';
 
 const date = parseRideDate('2025-07-30');
-const ATTEMPTS = 2;
-
-/** How many times load-D has run its fan-in: each run logs one "loaded …" line. */
-async function fanIns(loadQueue: Queue, day: RideDate = date): Promise<number> {
-  const { logs } = await loadQueue.getJobLogs(jobIds.loadDay(day));
-  return logs.filter(line => line.startsWith('loaded ')).length;
-}
-
-/** Resolves once the day's manifest counts `failed` failed summaries (and the day is complete). */
-function manifestWithFailed(store: ObjectStore, loadQueue: Queue, failed: number) {
-  return waitFor(`a manifest with ${failed} failed summaries`, 60_000, async () => {
-    if ((await loadQueue.getJobState(jobIds.loadDay(date))) !== 'completed') return undefined;
-    const day = await readOutputDay(store, date).catch(() => undefined);
-    return day?.manifest.counts.summaries_by_source.failed === failed ? day : undefined;
-  });
-}
-
-/** A pipeline on an LLM endpoint that drops every connection until `up()`. */
-async function pipelineWithLlmDown(redis: Parameters<typeof startPipeline>[0], store: ObjectStore) {
-  const fake = await startFakeLlm({ fault: () => 'reset' });
-  onTestFinished(() => fake.close());
-  const pipeline = await startPipeline(redis, store, {
-    summarizer: llm(fake.url),
-    retry: { attempts: ATTEMPTS, backoffMs: 20 },
-    refreshDelayMs: 500,
-  });
-  return { fake, pipeline, host: new URL(fake.url).host, up: () => fake.configure({}) };
-}
 
 describe('a summary that finishes after its day was loaded refreshes the day', () => {
   test('LLM unreachable, then back: one failed summary retried, then "retry all": the day ends with every summary, one fan-in per retry burst', {
     timeout: 120_000,
   }, async ({ redis, s3 }) => {
     const store = storeOf(s3);
-    const { pipeline, host, up } = await pipelineWithLlmDown(redis, store);
+    const { pipeline, host, up } = await startPipelineWithLlmDown(redis, store);
     const { loadQueue, summarizeQueue } = pipeline;
     await uploadDistinctDay(store, date, 400);
     const first = await pipeline.runDay(date);
@@ -53,24 +29,24 @@ describe('a summary that finishes after its day was loaded refreshes the day', (
     // The reason names the endpoint's host and says no retry is coming.
     const loaded = await readOutputDay(store, date);
     const reason = loaded.manifest.failed_summaries[0]?.reason ?? '';
-    expect(reason).toContain(`LLM call to ${host} failed (gave up after ${ATTEMPTS} attempts)`);
+    expect(reason).toContain(`LLM call to ${host} failed (gave up after 2 attempts)`);
     expect(reason).not.toContain('will retry');
     expect(loaded.rides.find(r => r.anomaly)?.summary_error).toBe(reason);
     const latestBefore = (await readLatest(store)) as LatestPointer;
-    expect(await fanIns(loadQueue)).toBe(1);
+    expect(await fanIns(loadQueue, date)).toBe(1);
 
     up();
     // One job's Retry, as Bull Board's button does it.
     const [one] = await summarizeQueue.getJobs(['failed'], 0, 0);
     await one?.retry('failed');
-    const afterOne = await manifestWithFailed(store, loadQueue, anomalies - 1);
+    const afterOne = await loadedWithFailed(store, loadQueue, date, anomalies - 1);
     expect(afterOne.manifest.counts.summaries_by_source.llm).toBe(1);
     expect(afterOne.rides.filter(r => r.summary_source === 'llm')).toHaveLength(1);
-    expect(await fanIns(loadQueue)).toBe(2);
+    expect(await fanIns(loadQueue, date)).toBe(2);
 
     // "Retry all" on the failed tab.
     await summarizeQueue.retryJobs({ state: 'failed' });
-    const fixed = await manifestWithFailed(store, loadQueue, 0);
+    const fixed = await loadedWithFailed(store, loadQueue, date, 0);
     expect(fixed.manifest.counts.summaries_by_source).toEqual({
       llm: anomalies,
       extractive: 0,
@@ -86,7 +62,7 @@ describe('a summary that finishes after its day was loaded refreshes the day', (
     expect(latest.completed_at > latestBefore.completed_at).toBe(true);
     expect((await summarizeQueue.getJobCounts('failed')).failed).toBe(0);
     // One fan-in for the whole burst: the refreshes it asked for were debounced into one rerun.
-    expect(await fanIns(loadQueue)).toBe(3);
+    expect(await fanIns(loadQueue, date)).toBe(3);
     const refreshes = await loadQueue.getJobs(['completed', 'delayed', 'wait', 'active']);
     const reruns = refreshes.filter(
       job => job.name === JOBS.refreshDay.name && job.returnvalue?.action === 'rerun',
@@ -98,7 +74,7 @@ describe('a summary that finishes after its day was loaded refreshes the day', (
     timeout: 120_000,
   }, async ({ redis, s3 }) => {
     const store = storeOf(s3);
-    const { pipeline, up } = await pipelineWithLlmDown(redis, store);
+    const { pipeline, up } = await startPipelineWithLlmDown(redis, store);
     const { loadQueue, summarizeQueue } = pipeline;
     await uploadDistinctDay(store, date, 400);
     // load-D with a single attempt (what hours of failed retries would leave it), added before
@@ -141,7 +117,7 @@ describe('a summary that finishes after its day was loaded refreshes the day', (
     await store.putBytes(keys.clustered(date), clustered, 'application/x-ndjson');
     up();
     await summarizeQueue.retryJobs({ state: 'failed' });
-    const fixed = await manifestWithFailed(store, loadQueue, 0);
+    const fixed = await loadedWithFailed(store, loadQueue, date, 0);
     expect(fixed.manifest.counts.anomalies).toBeGreaterThan(5);
     expect(fixed.manifest.counts.summaries_by_source.llm).toBe(fixed.manifest.counts.anomalies);
     expect((await readLatest(store))?.date).toBe(date);
