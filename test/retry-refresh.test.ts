@@ -31,7 +31,13 @@ describe('a summary that finishes after its day was loaded refreshes the day', (
     const reason = loaded.manifest.failed_summaries[0]?.reason ?? '';
     expect(reason).toContain(`LLM call to ${host} failed (gave up after 2 attempts)`);
     expect(reason).not.toContain('will retry');
+    expect(reason).not.toMatch(/sk-test|http:/);
     expect(loaded.rides.find(r => r.anomaly)?.summary_error).toBe(reason);
+    // The attempt before said, truthfully, that one more was coming.
+    const [failedJob] = await summarizeQueue.getJobs(['failed'], 0, 0);
+    expect(failedJob?.stacktrace?.[0]).toContain(
+      `LLM call to ${host} failed (will retry: attempt 1 of 2)`,
+    );
     const latestBefore = (await readLatest(store)) as LatestPointer;
     expect(await fanIns(loadQueue, date)).toBe(1);
 
