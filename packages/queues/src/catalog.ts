@@ -212,8 +212,8 @@ export const JOBS = {
   /**
    * Runs load-D's fan-in again once no fan-in is running, so a day's outputs take in summaries
    * that finished after it was loaded. Added by the summarize jobs that find their day loaded,
-   * debounced: a burst of retries makes one refresh, DEBOUNCE after the last of them started,
-   * and one added while a refresh runs is kept for after it (keepLastIfActive).
+   * debounced: a burst of retries makes one refresh, a few seconds after the last of them
+   * started, and one added while a refresh runs is kept for after it (keepLastIfActive).
    */
   refreshDay: {
     name: 'refresh-day',
