@@ -91,6 +91,8 @@ export type SummarizeRidePayload = z.output<typeof SummarizeRidePayload>;
 export const RefreshDayPayload = z.object({
   date: rideDate,
   after: z.string().min(1),
+  /** How many times a refresh for `after` has found load-D running and come back later. */
+  round: z.number().int().min(0).default(0),
 });
 export type RefreshDayPayload = z.output<typeof RefreshDayPayload>;
 
@@ -99,7 +101,8 @@ export interface RefreshDayResult {
   date: RideDate;
   /** load-D's state when the refresh ran, or `missing`. */
   load: string;
-  action: 'rerun' | 'none';
+  /** `later`: load-D was running; a follow-up refresh looks again. */
+  action: 'rerun' | 'later' | 'none';
 }
 
 /** What load-D returns once the day is complete. */
@@ -220,7 +223,7 @@ export const JOBS = {
     queue: QUEUES.load,
     payload: RefreshDayPayload,
     result: resultIs<RefreshDayResult>(),
-    jobId: (data: { after: string }) => jobIds.refreshDay(data.after),
+    jobId: (data: { after: string; round?: number }) => jobIds.refreshDay(data.after, data.round),
     options: {
       attempts: 5,
       backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },

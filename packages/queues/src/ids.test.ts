@@ -13,7 +13,8 @@ describe('job ids', () => {
     expect(jobIds.summarizeRide(date, 'depot:7/ride 3')).not.toContain(':');
     const late = `${jobIds.summarizeRide(date, 'depot:7/ride 3')}.2`;
     expect(jobIds.refreshDay(late)).toBe(`refresh-${late}`);
-    expect(jobIds.refreshDay(late)).not.toContain(':');
+    expect(jobIds.refreshDay(late, 2)).toBe(`refresh-${late}~2`);
+    expect(jobIds.refreshDay(late, 2)).not.toContain(':');
     expect(jobIds.refreshDayDebounce(date)).toBe('refresh-2025-07-30');
   });
 

@@ -1,7 +1,7 @@
 import type { RideDate } from '@etml/domain';
 import { JOBS, jobIds, processorFor, type RefreshDayResult } from '@etml/queues';
 import type { Logger } from '@etml/runtime';
-import { DelayedError, Job, type Queue } from 'bullmq';
+import { Job, type Queue } from 'bullmq';
 
 /**
  * A summary that runs after its day was loaded brings the day's outputs up to date by itself.
@@ -55,9 +55,24 @@ export async function refreshIfLate(
   const parent = job.parent;
   if (!parent?.id || parent.queueKey !== loadQueue.qualifiedName) return false;
   if (!(await parentLoaded(loadQueue, parent.id))) return false;
+  await addRefresh(loadQueue, date, `${job.id}.${job.attemptsStarted}`, delayMs);
+  return true;
+}
+
+/**
+ * Adds a refresh of the day on behalf of `after`, `delayMs` from now, debounced per day; `round`
+ * counts the looks already taken while load-D ran.
+ */
+export async function addRefresh(
+  loadQueue: Queue,
+  date: RideDate,
+  after: string,
+  delayMs: number,
+  round = 0,
+) {
   const spec = JOBS.refreshDay;
-  const data = { date, after: `${job.id}.${job.attemptsStarted}` };
-  await loadQueue.add(spec.name, data, {
+  const data = { date, after, round };
+  return loadQueue.add(spec.name, data, {
     ...spec.options,
     jobId: spec.jobId(data),
     delay: delayMs,
@@ -71,7 +86,6 @@ export async function refreshIfLate(
       keepLastIfActive: true,
     },
   });
-  return true;
 }
 
 export interface RefreshDeps {
@@ -89,15 +103,18 @@ export interface RefreshDeps {
  * every child.
  */
 export function refreshProcessor(deps: RefreshDeps) {
-  return processorFor(JOBS.refreshDay, async (job, token): Promise<RefreshDayResult> => {
+  return processorFor(JOBS.refreshDay, async (job): Promise<RefreshDayResult> => {
     const { date } = job.data;
     const load = await Job.fromId(deps.loadQueue, jobIds.loadDay(date));
     if (!load) return { date, load: 'missing', action: 'none' };
     const state = await load.getState();
     if (state === 'active') {
+      // A follow-up rather than a delay of this job: added while this one is active, it is kept
+      // as the day's next refresh (keepLastIfActive), and a late summary asking meanwhile
+      // replaces it rather than adding a second one.
       await job.log(`${load.id} is running: looking again in ${deps.delayMs} ms`);
-      await job.moveToDelayed(Date.now() + deps.delayMs, token);
-      throw new DelayedError();
+      await addRefresh(deps.loadQueue, date, job.data.after, deps.delayMs, job.data.round + 1);
+      return { date, load: state, action: 'later' };
     }
     if (state !== 'completed' && state !== 'failed') return { date, load: state, action: 'none' };
     await load.updateProgress({ phase: REFRESH_PHASE, after: job.data.after });
