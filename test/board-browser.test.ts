@@ -1,22 +1,46 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { BOARD_PATH, createBoardApp, PIPELINE_QUEUES } from '@etml/board';
+import { parseRideDate } from '@etml/domain';
 import { producerConnection, QUEUES, workerConnection } from '@etml/queues';
 import { test } from '@etml/testing';
 import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { chromium } from 'playwright-core';
 import { describe, expect, onTestFinished } from 'vitest';
-import { tempDir } from './helpers.ts';
+import { storeOf, tempDir } from './helpers.ts';
+import { loadedWithFailed, startPipelineWithLlmDown, uploadDistinctDay } from './pipeline.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const AUTH = { username: 'admin', password: 'board-test-password' };
+
+/** The board on a free port of 127.0.0.1, closed when the test ends; its base URL. */
+async function startBoard(queues: Queue[], redis: Redis): Promise<string> {
+  const server = createBoardApp({ queues, redis, auth: AUTH }).listen(0, '127.0.0.1');
+  await new Promise(resolve => server.once('listening', resolve));
+  onTestFinished(async () => {
+    server.closeAllConnections();
+    await new Promise(resolve => server.close(resolve));
+  });
+  const { port } = server.address() as AddressInfo;
+  return `http://127.0.0.1:${port}${BOARD_PATH}`;
+}
+
+/** Debian's Chromium, headless, never a downloaded browser; closed when the test ends. */
+async function launchChromium() {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  onTestFinished(() => browser.close());
+  return browser;
+}
 
 describe.skipIf(!existsSync(CHROMIUM))(`the board in a browser (${CHROMIUM})`, () => {
   test('logs in, sees the queues, opens a failed job and retries it', async ({ redis }) => {
     const connection = await producerConnection(redis.url);
     const queues = PIPELINE_QUEUES.map(name => new Queue(name, { connection }));
-    const server = createBoardApp({ queues, redis: connection, auth: AUTH }).listen(0, '127.0.0.1');
-    await new Promise(resolve => server.once('listening', resolve));
+    const base = await startBoard(queues, connection);
     // A job that fails the first time and succeeds when retried.
     const workerRedis = workerConnection(redis.url);
     const worker = new Worker(
@@ -30,8 +54,6 @@ describe.skipIf(!existsSync(CHROMIUM))(`the board in a browser (${CHROMIUM})`, (
     onTestFinished(async () => {
       await worker.close();
       workerRedis.disconnect();
-      server.closeAllConnections();
-      await new Promise(resolve => server.close(resolve));
       await Promise.all(queues.map(q => q.close()));
       connection.disconnect();
     });
@@ -46,13 +68,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`the board in a browser (${CHROMIUM})`, (
     }
     expect(await job.getState()).toBe('failed');
 
-    const { port } = server.address() as AddressInfo;
-    const base = `http://127.0.0.1:${port}${BOARD_PATH}`;
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    onTestFinished(() => browser.close());
+    const browser = await launchChromium();
 
     // Without credentials the browser's own requests get the 401 (a page load just fails).
     const anonymous = await browser.newContext();
@@ -77,5 +93,57 @@ describe.skipIf(!existsSync(CHROMIUM))(`the board in a browser (${CHROMIUM})`, (
     if (await confirm.isVisible().catch(() => false)) await confirm.click();
     await expect.poll(() => job.getState(), { timeout: 10_000 }).toBe('completed');
     expect((await cluster.getJob(job.id as string))?.returnvalue).toBe('done on retry');
+  });
+
+  test('a day loaded with failed summaries (LLM unreachable); the LLM comes back; "Retry all" on the failed summaries: within a minute the day has every summary', {
+    timeout: 120_000,
+  }, async ({ redis, s3 }) => {
+    const store = storeOf(s3);
+    const date = parseRideDate('2025-07-30');
+    const { pipeline, up } = await startPipelineWithLlmDown(redis, store);
+    await uploadDistinctDay(store, date, 400);
+    const loaded = await pipeline.runDay(date);
+    const anomalies = loaded.counts.anomalies;
+    expect(anomalies).toBeGreaterThan(5);
+    expect(loaded.counts.summaries_by_source.failed).toBe(anomalies);
+    up();
+
+    const connection = await producerConnection(redis.url);
+    const queues = PIPELINE_QUEUES.map(name => new Queue(name, { connection }));
+    onTestFinished(async () => {
+      await Promise.all(queues.map(q => q.close()));
+      connection.disconnect();
+    });
+    const base = await startBoard(queues, connection);
+    const browser = await launchChromium();
+    const page = await (await browser.newContext({ httpCredentials: AUTH })).newPage();
+    await page.goto(`${base}/queue/${QUEUES.summarize}?status=failed`);
+    // Each failure names the endpoint and that no retry is coming.
+    await expect
+      .poll(() => page.getByText('gave up after 2 attempts').first().isVisible(), {
+        timeout: 15_000,
+      })
+      .toBe(true);
+    await page
+      .getByRole('button', { name: /^retry all/i })
+      .first()
+      .click();
+    // The board asks for confirmation of queue actions unless told not to.
+    const confirm = page.getByRole('button', { name: /^confirm$/i });
+    if (await confirm.isVisible().catch(() => false)) await confirm.click();
+
+    const fixed = await loadedWithFailed(store, pipeline.loadQueue, date, 0);
+    await page.screenshot({ path: `${tempDir()}/retried-day.png` });
+    expect(fixed.manifest.counts.summaries_by_source).toEqual({
+      llm: anomalies,
+      extractive: 0,
+      failed: 0,
+    });
+    const summarized = fixed.rides.filter(r => r.anomaly);
+    expect(summarized).toHaveLength(anomalies);
+    for (const ride of summarized) {
+      expect(ride).toMatchObject({ summary_source: 'llm', summary_error: null });
+      expect(ride.summary).toBeTruthy();
+    }
   });
 });

@@ -86,10 +86,14 @@ describe('LLM faults', () => {
     for (const ride of ending('3')) {
       expect(ride).toMatchObject({ summary: null, summary_source: 'failed', likely_cause: null });
       expect(ride.summary_error).toContain('the model refused to summarize');
+      expect(ride.summary_error).toContain(
+        `LLM at ${new URL(fake.url).host} refused the request (not retried)`,
+      );
     }
     for (const ride of ending('7')) {
       expect(ride.summary_source).toBe('failed');
       expect(ride.summary_error).toContain("the model's answer is not the JSON object asked for");
+      expect(ride.summary_error).toContain(`(gave up after ${ATTEMPTS} attempts)`);
     }
     const good = anomalous.filter(r => !/[37]$/.test(String(r.ride_id)));
     expect(good.every(r => r.summary_source === 'llm' && r.summary)).toBe(true);

@@ -23,6 +23,7 @@ import { createSummarizeWorker, type SummarizeWorkerOptions } from '@etml/summar
 import { type RedisTarget, startFakeLlm } from '@etml/testing';
 import { Queue } from 'bullmq';
 import { onTestFinished } from 'vitest';
+import { waitFor } from './helpers.ts';
 
 export const quiet = createLogger('test', () => {});
 
@@ -204,4 +205,39 @@ export async function startPipeline(
       return finished<LoadDayResult>(loadQueue, jobId, timeoutMs);
     },
   };
+}
+
+/**
+ * The pipeline on an LLM endpoint that drops every connection (unreachable) until `up()`:
+ * summaries get 2 quick tries, and a day's refresh waits 0.5 s after the last late summary.
+ */
+export async function startPipelineWithLlmDown(redis: RedisTarget, store: ObjectStore) {
+  const fake = await startFakeLlm({ fault: () => 'reset' });
+  onTestFinished(() => fake.close());
+  const pipeline = await startPipeline(redis, store, {
+    summarizer: llm(fake.url),
+    retry: { attempts: 2, backoffMs: 20 },
+    refreshDelayMs: 500,
+  });
+  return { fake, pipeline, host: new URL(fake.url).host, up: () => fake.configure({}) };
+}
+
+/** How many times load-D has run its fan-in: each run logs one "loaded …" line. */
+export async function fanIns(loadQueue: Queue, date: RideDate): Promise<number> {
+  const { logs } = await loadQueue.getJobLogs(jobIds.loadDay(date));
+  return logs.filter(line => line.startsWith('loaded ')).length;
+}
+
+/** The loaded day once load-D is complete and its manifest counts `failed` failed summaries. */
+export function loadedWithFailed(
+  store: ObjectStore,
+  loadQueue: Queue,
+  date: RideDate,
+  failed: number,
+) {
+  return waitFor(`a manifest of ${date} with ${failed} failed summaries`, 60_000, async () => {
+    if ((await loadQueue.getJobState(jobIds.loadDay(date))) !== 'completed') return undefined;
+    const day = await readOutputDay(store, date).catch(() => undefined);
+    return day?.manifest.counts.summaries_by_source.failed === failed ? day : undefined;
+  });
 }

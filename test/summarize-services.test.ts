@@ -28,6 +28,14 @@ describe('the services as processes, followed by etml run', () => {
     expect(run.stdout).toContain(`output/date=${date}/rides.jsonl`);
     expect(run.stdout).toContain(`output/date=${date}/_manifest.json`);
     expect(summarize.stderr()).toMatch(/NO LLM: OPENAI_API_KEY is not set/);
+    // One info line per step of the day, none per summary (those are debug).
+    const info = summarize
+      .stderr()
+      .split('\n')
+      .filter(line => / INFO summarize-worker /.test(line));
+    expect(info.filter(line => /queue=summarize|job=summarize-/.test(line))).toEqual([]);
+    expect(info.filter(line => line.includes('fan-out done'))).toHaveLength(1);
+    expect(info.filter(line => line.includes(`job=load-${date}`))).toHaveLength(2);
 
     const manifest = await store.getJson<DayManifest>(keys.manifest(date));
     expect(manifest.counts.anomalies).toBeGreaterThan(10);

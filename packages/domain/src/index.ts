@@ -15,7 +15,7 @@ export {
   type RawFormat,
   redisKeys,
 } from './keys.ts';
-export type { Logger } from './log.ts';
+export { LOG_LEVELS, type Logger, type LogLevel } from './log.ts';
 export { parseDecimal } from './number.ts';
 export {
   MAX_RIDE_MEASURE,

@@ -78,6 +78,75 @@ describe("BullMQ's keys for a parent's children", () => {
     });
   });
 
+  test("a failed child retried after its parent completed: its value joins the parent's, the parent stays completed", async ({
+    redis,
+  }) => {
+    // What the refresh of a loaded day (summarize-worker load/refresh.ts) relies on.
+    const connection = await producerConnection(redis.url);
+    const flows = new FlowProducer({ connection });
+    const parents = new Queue('parents', { connection });
+    const children = new Queue('kids', { connection });
+    let healthy = false;
+    const kids = new Worker(
+      'kids',
+      async job => {
+        if (!healthy) throw new Error(`down for ${job.id}`);
+        return `value of ${job.id}`;
+      },
+      { connection: workerConnection(redis.url) },
+    );
+    const parentWorker = new Worker('parents', async () => 'loaded', {
+      connection: workerConnection(redis.url),
+    });
+    onTestFinished(async () => {
+      await Promise.all([kids.close(), parentWorker.close()]);
+      await Promise.all([children.close(), parents.close(), flows.close()]);
+      connection.disconnect();
+    });
+    const child = (id: string) => ({
+      name: 'kid',
+      queueName: 'kids',
+      data: {},
+      opts: { jobId: id, attempts: 1, ignoreDependencyOnFailure: true },
+    });
+    const tree = await flows.add({
+      name: 'parent',
+      queueName: 'parents',
+      data: {},
+      children: [child('a'), child('b'), child('c')],
+    });
+    const parent = tree.job;
+    const settle = async (what: () => Promise<boolean>) => {
+      for (let i = 0; i < 200 && !(await what()); i += 1) await new Promise(r => setTimeout(r, 25));
+      expect(await what()).toBe(true);
+    };
+    await settle(async () => (await parent.getState()) === 'completed');
+    const key = (id: string) => childKey(children.qualifiedName, id);
+    expect(Object.keys(await parent.getIgnoredChildrenFailures()).sort()).toEqual(
+      ['a', 'b', 'c'].map(key),
+    );
+
+    healthy = true;
+    // Bull Board's Retry (job.retry) and "Retry all" (queue.retryJobs) take the same path.
+    await (await children.getJob('a'))?.retry('failed');
+    await settle(async () => (await children.getJobState('a')) === 'completed');
+    healthy = false;
+    await children.retryJobs({ state: 'failed' });
+    await settle(async () => (await children.getJobCounts('failed')).failed === 2);
+    healthy = true;
+    await children.retryJobs({ state: 'failed' });
+    await settle(async () => (await children.getJobCounts('completed')).completed === 3);
+
+    expect(await parent.getState()).toBe('completed');
+    expect(await parent.getChildrenValues()).toEqual({
+      [key('a')]: 'value of a',
+      [key('b')]: 'value of b',
+      [key('c')]: 'value of c',
+    });
+    expect(await parent.getIgnoredChildrenFailures()).toEqual({});
+    expect(await parent.getDependenciesCount()).toMatchObject({ unprocessed: 0, ignored: 0 });
+  });
+
   test('were checked against the installed BullMQ', () => {
     const installed = createRequire(import.meta.url)('bullmq/package.json').version;
     // A new BullMQ: run the test above, read its Lua scripts for these keys, then update this.

@@ -84,6 +84,27 @@ export const SummarizeRidePayload = z.object({
 });
 export type SummarizeRidePayload = z.output<typeof SummarizeRidePayload>;
 
+/**
+ * A day's outputs are out of date: a summary ran after its load-D had loaded the day (a retry
+ * from the board, a job recovered late). `after` is the summarize job that found it so.
+ */
+export const RefreshDayPayload = z.object({
+  date: rideDate,
+  after: z.string().min(1),
+  /** How many times a refresh for `after` has found load-D running and come back later. */
+  round: z.number().int().min(0).default(0),
+});
+export type RefreshDayPayload = z.output<typeof RefreshDayPayload>;
+
+/** What a refresh did: load-D run again from the state it was in, or nothing to do. */
+export interface RefreshDayResult {
+  date: RideDate;
+  /** load-D's state when the refresh ran, or `missing`. */
+  load: string;
+  /** `later`: load-D was running; a follow-up refresh looks again. */
+  action: 'rerun' | 'later' | 'none';
+}
+
 /** What load-D returns once the day is complete. */
 export interface LoadDayResult {
   date: RideDate;
@@ -188,6 +209,25 @@ export const JOBS = {
       ignoreDependencyOnFailure: true,
       // The parent keeps each result; a day's thousands of records need not stay long.
       removeOnComplete: { age: DAY },
+      removeOnFail: { age: 7 * DAY },
+    } satisfies JobsOptions,
+  },
+  /**
+   * Runs load-D's fan-in again once no fan-in is running, so a day's outputs take in summaries
+   * that finished after it was loaded. Added by the summarize jobs that find their day loaded,
+   * debounced: a burst of retries makes one refresh, a few seconds after the last of them
+   * started, and one added while a refresh runs is kept for after it (keepLastIfActive).
+   */
+  refreshDay: {
+    name: 'refresh-day',
+    queue: QUEUES.load,
+    payload: RefreshDayPayload,
+    result: resultIs<RefreshDayResult>(),
+    jobId: (data: { after: string; round?: number }) => jobIds.refreshDay(data.after, data.round),
+    options: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
+      removeOnComplete: { age: 7 * DAY },
       removeOnFail: { age: 7 * DAY },
     } satisfies JobsOptions,
   },

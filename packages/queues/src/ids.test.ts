@@ -11,6 +11,11 @@ describe('job ids', () => {
     expect(jobIds.summarizeRide(date, '202507300')).toBe('summarize-2025-07-30-202507300');
     expect(jobIds.summarizeRide(date, 42)).toBe('summarize-2025-07-30-42');
     expect(jobIds.summarizeRide(date, 'depot:7/ride 3')).not.toContain(':');
+    const late = `${jobIds.summarizeRide(date, 'depot:7/ride 3')}.2`;
+    expect(jobIds.refreshDay(late)).toBe(`refresh-${late}`);
+    expect(jobIds.refreshDay(late, 2)).toBe(`refresh-${late}~2`);
+    expect(jobIds.refreshDay(late, 2)).not.toContain(':');
+    expect(jobIds.refreshDayDebounce(date)).toBe('refresh-2025-07-30');
   });
 
   it('keep plain ride ids readable and give different rides different ids', () => {

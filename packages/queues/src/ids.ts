@@ -23,4 +23,12 @@ export const jobIds = {
   loadDay: (date: RideDate) => `load-${date}`,
   summarizeRide: (date: RideDate, rideId: string | number) =>
     `summarize-${date}-${rideIdPart(rideId)}`,
+  /**
+   * A refresh of the day, named after the summarize job (and its start) that asked for it, and
+   * the round: how many times it has found load-D running and come back.
+   */
+  refreshDay: (after: string, round = 0) =>
+    round === 0 ? `refresh-${after}` : `refresh-${after}~${round}`,
+  /** The debounce key every refresh of a day shares. */
+  refreshDayDebounce: (date: RideDate) => `refresh-${date}`,
 };

@@ -15,6 +15,8 @@ export {
   type PayloadOf,
   QUEUES,
   type QueueName,
+  RefreshDayPayload,
+  type RefreshDayResult,
   type ResultOf,
   type SummarizeResult,
   SummarizeRidePayload,

@@ -5,7 +5,7 @@ import { JOBS, QUEUES } from './catalog.ts';
 import { producerConnection, workerConnection } from './connection.ts';
 import { checkProcessors, createWorker, processorFor } from './processor.ts';
 
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 describe('the catalog drives the workers', () => {
   test('a processor gets its payload parsed, defaults filled in; a bad payload fails for good', async ({
@@ -22,6 +22,7 @@ describe('the catalog drives the workers', () => {
           seen.push(job.data);
           return { date: job.data.date, outputs: {}, counts: {} as never, llm: {} as never };
         }),
+        processorFor(JOBS.refreshDay, async () => ({}) as never),
       ],
       { connection: workerConnection(redis.url), log: quiet },
     );
@@ -52,15 +53,16 @@ describe('the catalog drives the workers', () => {
 
   test('refuses at start-up a queue whose catalog jobs do not have exactly one processor each', () => {
     const load = processorFor(JOBS.loadDay, async () => ({}) as never);
+    const refresh = processorFor(JOBS.refreshDay, async () => ({}) as never);
     const cluster = processorFor(JOBS.clusterDay, async () => ({}) as never);
-    expect(() => checkProcessors(QUEUES.load, [load])).not.toThrow();
-    expect(() => checkProcessors(QUEUES.load, [])).toThrow(
+    expect(() => checkProcessors(QUEUES.load, [load, refresh])).not.toThrow();
+    expect(() => checkProcessors(QUEUES.load, [refresh])).toThrow(
       'queue "load": job "load-day" has 0 processors',
     );
-    expect(() => checkProcessors(QUEUES.load, [load, load])).toThrow(
+    expect(() => checkProcessors(QUEUES.load, [load, load, refresh])).toThrow(
       'job "load-day" has 2 processors',
     );
-    expect(() => checkProcessors(QUEUES.load, [load, cluster])).toThrow(
+    expect(() => checkProcessors(QUEUES.load, [load, refresh, cluster])).toThrow(
       'job "cluster-day" is not a catalog job of queue "load"',
     );
     expect(() =>

@@ -60,12 +60,18 @@ export function checkProcessors(queue: QueueName, processors: readonly JobProces
 export interface CreateWorkerOptions extends Omit<WorkerOptions, 'connection'> {
   connection: Redis;
   log: Logger;
+  /**
+   * How each job's end is logged. `step` (the default): a job is a day's step, so its completion
+   * is an info line and its failures warnings and errors. `detail`: a job is one of a day's
+   * thousands (a summary), so its lines are debug, and the day's step says what happened.
+   */
+  jobLines?: 'step' | 'detail';
 }
 
 /**
  * A BullMQ Worker for one queue of the catalog, dispatching each job by name to its processor,
  * with the listeners every service needs: Redis errors are logged instead of crashing the
- * process, and each job's end is logged with its id and reason.
+ * process, and each job's end is logged with its id and reason (see `jobLines`).
  */
 export function createWorker(
   queue: QueueName,
@@ -74,7 +80,7 @@ export function createWorker(
 ): Worker {
   checkProcessors(queue, processors);
   const byName = new Map(processors.map(p => [p.spec.name, p]));
-  const { log, ...rest } = options;
+  const { log, jobLines = 'step', ...rest } = options;
   const worker = new Worker(
     queue,
     async (job: Job, token?: string, signal?: AbortSignal) => {
@@ -92,10 +98,14 @@ export function createWorker(
     const final =
       error.name === 'UnrecoverableError' || (job?.attemptsMade ?? 0) >= (job?.opts.attempts ?? 1);
     const fields = { queue, job: job?.id, attempt: job?.attemptsMade, error: error.message };
-    if (final) log.error('job failed', fields);
+    if (jobLines === 'detail') log.debug(final ? 'job failed' : 'job attempt failed', fields);
+    else if (final) log.error('job failed', fields);
     else log.warn('job attempt failed; it will be retried', fields);
   });
-  worker.on('completed', job => log.info('job completed', { queue, job: job.id }));
+  worker.on('completed', job => {
+    if (jobLines === 'detail') log.debug('job completed', { queue, job: job.id });
+    else log.info('job completed', { queue, job: job.id });
+  });
   worker.on('stalled', jobId => log.error('job stalled', { queue, job: jobId }));
   return worker;
 }

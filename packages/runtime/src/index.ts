@@ -2,7 +2,7 @@ export { closeOnce } from './close-once.ts';
 export { type Connected, connectRedis, connectStore, redactUrl } from './connect.ts';
 export { EMBEDDED_BUCKET, type Infra, infraEnv, infraFrom, PROJECT_ROOT } from './infra.ts';
 export { type RedisLock, tryLock } from './lock.ts';
-export { createLogger, type Logger } from './log.ts';
+export { createLogger, type Logger, type LogLevel } from './log.ts';
 export { redisEvictionPolicy } from './redis-ready.ts';
 export {
   type RunningService,

@@ -10,6 +10,7 @@ export {
 export { extractiveSummary, type Summary } from './extractive.ts';
 export {
   boundSummary,
+  endpointHost,
   type LlmSummary,
   OpenAISummarizer,
   type OpenAISummarizerOptions,

@@ -2,7 +2,7 @@ import { startFakeLlm } from '@etml/testing';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { classifyLlmError } from './errors.ts';
-import { OpenAISummarizer } from './openai.ts';
+import { endpointHost, OpenAISummarizer } from './openai.ts';
 import { buildPrompt } from './prompt.ts';
 
 const prompt = buildPrompt({
@@ -133,5 +133,22 @@ describe('OpenAISummarizer against an OpenAI-compatible server over HTTP', () =>
     } finally {
       await llm.close();
     }
+  });
+});
+
+describe('endpointHost', () => {
+  it('names the host and port only: never the path, query or credentials', () => {
+    expect(endpointHost(undefined)).toBe('api.openai.com');
+    expect(endpointHost('https://user:secret@llm.example.com:8443/v1?api-key=sk-123')).toBe(
+      'llm.example.com:8443',
+    );
+    expect(endpointHost('http://127.0.0.1:4000/v1')).toBe('127.0.0.1:4000');
+    expect(endpointHost('not a url')).toBe('the configured endpoint');
+    const summarizer = new OpenAISummarizer({
+      apiKey: 'sk-test',
+      baseURL: 'https://gateway.internal/openai/v1',
+      model: 'gpt-4o-mini',
+    });
+    expect(summarizer.host).toBe('gateway.internal');
   });
 });

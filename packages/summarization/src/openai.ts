@@ -66,6 +66,16 @@ export function parseAnswer(content: string): Summary {
   );
 }
 
+/** The host of an OpenAI-compatible base URL; the SDK's default without one. */
+export function endpointHost(baseURL: string | undefined): string {
+  if (!baseURL) return 'api.openai.com';
+  try {
+    return new URL(baseURL).host;
+  } catch {
+    return 'the configured endpoint';
+  }
+}
+
 /**
  * Summaries from OpenAI or any OpenAI-compatible server, through Chat Completions (the widest
  * supported API). The SDK's own retries are off: the queue sees every 429 and spaces calls for
@@ -74,11 +84,14 @@ export function parseAnswer(content: string): Summary {
  */
 export class OpenAISummarizer {
   readonly model: string;
+  /** The endpoint's host (and port), for failure reasons: never its path, key or credentials. */
+  readonly host: string;
   private readonly client: OpenAI;
   private jsonSchema = true;
 
   constructor(options: OpenAISummarizerOptions) {
     this.model = options.model;
+    this.host = endpointHost(options.baseURL);
     this.client = new OpenAI({
       apiKey: options.apiKey,
       ...(options.baseURL ? { baseURL: options.baseURL } : {}),

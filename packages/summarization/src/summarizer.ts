@@ -8,6 +8,8 @@ export interface Summarizer {
   readonly model: string;
   /** `llm` calls cost money and count against the provider's request limit. */
   readonly source: 'llm' | 'extractive';
+  /** Where the calls go (host only), named in failure reasons; none for local rules. */
+  readonly host?: string;
   summarize(input: PromptInput, signal?: AbortSignal): Promise<LlmSummary>;
 }
 
@@ -15,6 +17,7 @@ export function llmSummarizer(client: OpenAISummarizer): Summarizer {
   return {
     model: client.model,
     source: 'llm',
+    host: client.host,
     summarize: (input, signal) => client.summarize(buildPrompt(input), signal),
   };
 }

@@ -13,10 +13,11 @@ import {
   PROMPT_VERSION,
   type Summarizer,
 } from '@etml/summarization';
-import { type Queue, RateLimitError, UnrecoverableError, WaitingError } from 'bullmq';
+import { type Job, type Queue, RateLimitError, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CachedSummary, SummaryCache } from './cache.ts';
 import type { CallTokens } from './limiter.ts';
+import { refreshIfLate } from './load/refresh.ts';
 import type { DayPrompts } from './prompts.ts';
 
 export interface SummarizeDeps {
@@ -33,6 +34,12 @@ export interface SummarizeDeps {
   };
   /** The summarize queue, paused as a whole when the provider says to wait. */
   queue: Queue;
+  /** The load queue: a summary that runs after its day was loaded asks it for a refresh. */
+  loadQueue: Queue;
+  /** The refresh's debounce: it runs this long after the last late summary started. */
+  refreshDelayMs: number;
+  /** The worker's maxStartedAttempts: a job started this often is not retried. */
+  maxStartedAttempts?: number;
   redis: Redis;
   log: Logger;
 }
@@ -66,6 +73,21 @@ const DEFAULT_RETRY_AFTER_MS = 20_000;
 /** How long one insufficient_quota answer stops every worker from calling. */
 const QUOTA_PAUSE_MS = 10 * 60_000;
 
+/**
+ * Whether a failure of this attempt will be retried, as BullMQ decides it (Job.shouldRetryJob)
+ * for an error that is not unrecoverable, in words for the failure reason.
+ */
+export function retryNote(
+  job: Pick<Job, 'attemptsMade' | 'attemptsStarted' | 'opts'>,
+  maxStartedAttempts?: number,
+): string {
+  const attempt = job.attemptsMade + 1;
+  const attempts = job.opts.attempts ?? 1;
+  const startedOut = maxStartedAttempts !== undefined && job.attemptsStarted >= maxStartedAttempts;
+  if (attempt < attempts && !startedOut) return `will retry: attempt ${attempt} of ${attempts}`;
+  return `gave up after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}`;
+}
+
 /** What an answer says it used; a server that reports no usage leaves the estimate standing. */
 const usedTokens = (answer: LlmSummary) =>
   answer.usage.promptTokens + answer.usage.completionTokens || undefined;
@@ -85,7 +107,9 @@ export function summarizeProcessor(deps: SummarizeDeps) {
   const { log } = deps;
   return processorFor(JOBS.summarizeRide, async (job, token, signal): Promise<SummarizeResult> => {
     const { date, prompt: promptId } = job.data;
+    await refreshIfLate(job, date as RideDate, deps.loadQueue, deps.refreshDelayMs);
     const summarizer = job.data.llm ? deps.summarizer : extractiveSummarizer;
+    const host = summarizer.host ?? 'the LLM endpoint';
     const input = await deps.prompts.get(date as RideDate, promptId);
     const prompt = buildPrompt(input);
     const key = cacheKey(summarizer.model, prompt);
@@ -97,7 +121,9 @@ export function summarizeProcessor(deps: SummarizeDeps) {
         // out must not call either.
         if (summarizer.source === 'llm') {
           const since = await deps.redis.get(redisKeys.llmQuotaExhausted);
-          if (since) throw new UnrecoverableError(`LLM quota exhausted: ${since}`);
+          if (since) {
+            throw new UnrecoverableError(`LLM quota exhausted at ${host} (not retried): ${since}`);
+          }
         }
         const answer = await summarizer.summarize(input, signal).catch(async error => {
           if (signal?.aborted) throw error;
@@ -184,7 +210,7 @@ export function summarizeProcessor(deps: SummarizeDeps) {
       switch (failure.kind) {
         case 'rate_limited': {
           const waitMs = failure.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
-          log.info('LLM provider asked to wait', { job: job.id, waitMs });
+          log.debug('LLM provider asked to wait', { job: job.id, waitMs });
           await job.log(`429 from the LLM provider: the queue waits ${waitMs} ms`);
           await deps.queue.rateLimit(wholeMs(waitMs));
           throw new RateLimitError();
@@ -197,12 +223,19 @@ export function summarizeProcessor(deps: SummarizeDeps) {
             pauseMs,
             error: failure.message,
           });
-          throw new UnrecoverableError(`LLM quota exhausted: ${failure.message}`);
+          throw new UnrecoverableError(
+            `LLM quota exhausted at ${host} (not retried): ${failure.message}`,
+          );
         }
         case 'fatal':
-          throw new UnrecoverableError(`LLM refused the request: ${failure.message}`);
+          throw new UnrecoverableError(
+            `LLM at ${host} refused the request (not retried): ${failure.message}`,
+          );
         case 'transient':
-          throw new Error(`LLM call failed (will retry): ${failure.message}`, { cause: error });
+          throw new Error(
+            `LLM call to ${host} failed (${retryNote(job, deps.maxStartedAttempts)}): ${failure.message}`,
+            { cause: error },
+          );
       }
     }
   });

@@ -9,6 +9,7 @@ import { SummaryCache } from './cache.ts';
 import { RequestLimiter } from './limiter.ts';
 import type { DayBudget } from './load/budget.ts';
 import { loadProcessor } from './load/index.ts';
+import { refreshProcessor } from './load/refresh.ts';
 import { DayPrompts } from './prompts.ts';
 import { Semaphore } from './semaphore.ts';
 import { summarizeProcessor } from './summarize.ts';
@@ -35,6 +36,11 @@ export interface SummarizeWorkerOptions {
   retry?: { attempts: number; backoffMs: number };
   /** Announces each completed day; never fails it. */
   webhook?: WebhookOptions | undefined;
+  /**
+   * How long a refresh of a loaded day waits after the last summary that finished late started
+   * (a burst of retries makes one refresh), and between looks while load-D runs. 5 s.
+   */
+  refreshDelayMs?: number;
   /** Overrides for tests and benchmarks. */
   worker?: Partial<Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>>;
 }
@@ -52,9 +58,15 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
   const { log } = options;
   const connection = workerConnection(options.redisUrl);
   const summarizeQueue = new Queue(QUEUES.summarize, { connection });
-  summarizeQueue.on('error', error =>
-    log.error('queue error', { queue: QUEUES.summarize, error: error.message }),
-  );
+  const loadQueue = new Queue(QUEUES.load, { connection });
+  for (const queue of [summarizeQueue, loadQueue]) {
+    queue.on('error', error =>
+      log.error('queue error', { queue: queue.name, error: error.message }),
+    );
+  }
+  const refreshDelayMs = options.refreshDelayMs ?? 5_000;
+  // Rate-limited jobs go back to wait without using an attempt; this bounds how often.
+  const maxStartedAttempts = 500;
   const llmSlots = new Semaphore(options.llmConcurrency);
   const limiter = new RequestLimiter(connection, {
     key: redisKeys.llmRequests,
@@ -78,6 +90,9 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
           pause: ms => limiter.pause(ms),
         },
         queue: summarizeQueue,
+        loadQueue,
+        refreshDelayMs,
+        maxStartedAttempts,
         redis: connection,
         log,
       }),
@@ -85,10 +100,11 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
     {
       connection,
       log,
+      // A day has thousands of these: their lines are debug, the day's steps say what happened.
+      jobLines: 'detail',
       concurrency: options.llmConcurrency * 4,
       limiter: { max: 1_000_000, duration: 1_000 },
-      // Rate-limited jobs go back to wait without using an attempt; this bounds how often.
-      maxStartedAttempts: 500,
+      maxStartedAttempts,
       ...options.worker,
     },
   );
@@ -107,6 +123,7 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
         webhook: options.webhook,
         log,
       }),
+      refreshProcessor({ loadQueue, delayMs: refreshDelayMs, log }),
     ],
     { connection, log, concurrency: 2, maxStartedAttempts: 1_000, ...options.worker },
   );
@@ -124,7 +141,7 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
       }, graceMs);
       await Promise.all([summarize.close(), load.close()]);
       clearTimeout(timer);
-      await summarizeQueue.close();
+      await Promise.all([summarizeQueue.close(), loadQueue.close()]);
       connection.disconnect();
     }),
   };

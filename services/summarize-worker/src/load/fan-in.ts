@@ -36,8 +36,8 @@ export interface FanInDeps extends Omit<PublishDeps, 'jobLog'> {
 /**
  * Fan-in: every clustered ride, in input order, with its summary fields, to
  * output/date=D/rides.jsonl; from it rides.parquet and report.html; then the day is published
- * (manifest, _latest.json, metrics, webhook). The previous manifest went at the fan-out, so a
- * day being rewritten never shows a manifest that does not match its files.
+ * (manifest, _latest.json, metrics, webhook). The previous manifest goes first, so a day
+ * being rewritten never shows a manifest that does not match its files.
  */
 export async function fanIn(
   job: Job<unknown, LoadDayResult>,
@@ -46,6 +46,10 @@ export async function fanIn(
   deps: FanInDeps,
 ): Promise<LoadDayResult> {
   const { store, summarizeQueue } = deps;
+  // From here a summary that starts has missed this fan-in's reading: it asks for a refresh.
+  await job.updateProgress({ phase: 'fan-in' });
+  // A rerun of the fan-in alone (a refresh, a retry) rewrites files the old manifest lists.
+  await store.delete(keys.manifest(date));
   const values = await job.getChildrenValues<SummarizeResult>();
   const failures = await job.getIgnoredChildrenFailures();
   const keyOf = (rideId: string | number) =>
@@ -151,6 +155,16 @@ export async function fanIn(
       `${tally.calls} LLM calls, ${tally.cacheHits} cache hits`,
   );
   await publishDay({ ...deps, jobLog: line => job.log(line) }, manifest, tally);
+  // Each summary's own failure is a debug line: the day says it once, with the first reason.
+  const [first] = tally.failed;
+  if (first) {
+    deps.log.warn('summaries failed', {
+      date,
+      failed: tally.bySource.failed,
+      of: tally.anomalies,
+      first: first.reason,
+    });
+  }
   return {
     date,
     outputs: {

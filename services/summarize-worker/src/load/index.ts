@@ -10,7 +10,9 @@ export type LoadDeps = FanOutDeps & FanInDeps;
 /**
  * load-D: the fan-out of the day's summaries, then, when they are all done, the fan-in. A day
  * clustered again since the fan-out (forced, or retried from the board) is fanned out again
- * before anything is written, so the outputs always match one clustering.
+ * before anything is written, so the outputs always match one clustering. A load-D run again
+ * (retried from the board, or by a refresh-day when summaries finished after the day was
+ * loaded) waits for any summary still pending, then runs the fan-in again.
  */
 export function loadProcessor(deps: LoadDeps) {
   return processorFor(JOBS.loadDay, async (job, token): Promise<LoadDayResult> => {
@@ -35,6 +37,9 @@ export function loadProcessor(deps: LoadDeps) {
         ...(plan ? { plan } : {}),
       });
     }
+    // No longer in a fan-in (a rerun starts with the last run's phase): a summary starting from
+    // here on is one this run waits for, not one that needs a refresh (see refresh.ts).
+    await job.updateProgress({ ...(job.progress as object), phase: 'summaries' });
     if (await job.moveToWaitingChildren(token as string)) throw new WaitingChildrenError();
     return fanIn(job, date, clustering, { ...deps, plan });
   });
