@@ -166,7 +166,15 @@ async function lookAtDay(queues: DayQueues, date: RideDate): Promise<DayLook> {
     throw new StepFailed(loadId, `the job is not in the queue though ${clusterId} is done`);
   }
   const loadState = await load.getState();
-  if (loadState === 'completed') return { result: load.returnvalue as LoadDayResult };
+  if (loadState === 'completed') {
+    // Fetched just before it completed, the job has no return value yet: read it again.
+    const result = (load.returnvalue ?? (await queues.load.getJob(loadId))?.returnvalue) as
+      | LoadDayResult
+      | null
+      | undefined;
+    if (result) return { result };
+    return { jobId: loadId, progress: { step: 'load', state: loadState } };
+  }
   if (loadState === 'failed') throw new StepFailed(loadId, load.failedReason);
   const progress = (load.progress ?? {}) as Progress;
   if (progress.phase === 'writing') {
