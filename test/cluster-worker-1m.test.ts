@@ -47,8 +47,11 @@ describe('cluster-worker on a 1M-ride day', () => {
       delay.disable();
       expect(result).toMatchObject({ rows: 1_000_000, valid: 1_000_000, rejected: 0 });
       expect(stalled).toEqual([]);
-      // The longest the event loop was blocked stays far below the lock renewal period (3 s).
-      expect(delay.max / 1e6).toBeLessThan(1_500);
+      // The longest the event loop was blocked stays below the lock renewal period (3 s), so a
+      // renewal is never more than one period late and the 6 s lock never lapses. (The clustering
+      // core blocks for about 0.5 s alone; a loaded CI machine with tests in parallel has seen
+      // 1.5 s, which is why the bound is the period itself and not a tighter guess.)
+      expect(delay.max / 1e6).toBeLessThan(3_000);
       let lines = 0;
       for await (const _ of store.readLines(keys.clustered(date))) lines += 1;
       expect(lines).toBe(1_000_000);
