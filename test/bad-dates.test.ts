@@ -110,6 +110,7 @@ describe('bad dates', () => {
       pattern: '0 6 * * *',
       tz: 'UTC',
       catchUpDays: 0,
+      healMs: 300_000,
       log: createLogger('test', () => {}),
     });
     onTestFinished(() => scheduler.close());

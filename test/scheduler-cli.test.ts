@@ -113,6 +113,14 @@ describe('etml scheduler', () => {
     [{ SCHEDULE_TZ: 'Mars/Olympus_Mons' }, 'SCHEDULE_TZ must be an IANA time zone'],
     [{ SCHEDULE_CRON: '61 6 * * *' }, 'SCHEDULE_CRON must be a cron expression'],
     [{ CATCHUP_DAYS: '-1' }, 'CATCHUP_DAYS must be a whole number'],
+    [
+      { SCHEDULE_HEAL_SECONDS: '0' },
+      'SCHEDULE_HEAL_SECONDS must be a whole number from 1 to 86400, got "0"',
+    ],
+    [
+      { SCHEDULE_HEAL_SECONDS: '5m' },
+      'SCHEDULE_HEAL_SECONDS must be a whole number from 1 to 86400, got "5m"',
+    ],
   ] as const)('refuses %o at start, in one line', async ([bad, message], { redis, s3 }) => {
     const result = await runEtml(['scheduler'], { ...s3Env(s3), REDIS_URL: redis.url, ...bad });
     expect(result.code).toBe(2);

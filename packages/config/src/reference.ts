@@ -152,6 +152,12 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
       'On start and on every run, the scheduler enqueues each of the last N due dates that has no manifest and no job. `0` turns this off.',
   },
   {
+    name: 'SCHEDULE_HEAL_SECONDS',
+    default: '`300`',
+    description:
+      'How often the scheduler puts its Job Scheduler back if Redis lost it and runs its catch-up, besides each time its Redis connection comes back.',
+  },
+  {
     name: 'DBSCAN_EPS',
     default: 'volume-aware',
     description:

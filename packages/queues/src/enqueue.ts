@@ -1,6 +1,7 @@
 import type { RideDate } from '@etml/domain';
 import type { Queue } from 'bullmq';
 import { type ClusterDayPayload, JOBS, type LoadDayPayload } from './catalog.ts';
+import { jobIds } from './ids.ts';
 
 export interface Enqueued {
   jobId: string;
@@ -54,4 +55,16 @@ export async function enqueueLoadDay(queue: Queue, date: RideDate): Promise<Enqu
   }
   const job = await queue.add(spec.name, payload, { ...spec.options, jobId });
   return { jobId, added: true, state: await job.getState() };
+}
+
+/**
+ * Whether a day's jobs say it is done: cluster-D completed and load-D completed (or gone). Only
+ * S3's manifest says a day is done; when it is missing, jobs that say so are left from an
+ * earlier run (the bucket or prefix is new, the outputs were deleted), and the day must be
+ * computed again. A load-D still running or failed is not done, and not left over either.
+ */
+export async function jobsSayDone(cluster: Queue, load: Queue, date: RideDate): Promise<boolean> {
+  if ((await cluster.getJobState(jobIds.clusterDay(date))) !== 'completed') return false;
+  const loadState = await load.getJobState(jobIds.loadDay(date));
+  return loadState === 'completed' || loadState === 'unknown';
 }

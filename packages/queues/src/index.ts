@@ -26,7 +26,7 @@ export {
   type WaitingForRawProgress,
 } from './catalog.ts';
 export { producerConnection, workerConnection } from './connection.ts';
-export { type Enqueued, enqueueClusterDay, enqueueLoadDay } from './enqueue.ts';
+export { type Enqueued, enqueueClusterDay, enqueueLoadDay, jobsSayDone } from './enqueue.ts';
 export { jobIds, rideIdPart } from './ids.ts';
 export {
   type CreateWorkerOptions,

@@ -29,12 +29,14 @@ describe('catch-up on a real Redis and S3', () => {
       [1, 2].map(async () => {
         const connection = await producerConnection(redis.url);
         const clusterQueue = new Queue(QUEUES.cluster, { connection });
+        const loadQueue = new Queue(QUEUES.load, { connection });
         onTestFinished(async () => {
-          await clusterQueue.close();
+          await Promise.all([clusterQueue.close(), loadQueue.close()]);
           connection.disconnect();
         });
         return {
           clusterQueue,
+          loadQueue,
           store,
           redis: connection,
           pattern: '0 6 * * *',

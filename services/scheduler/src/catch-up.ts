@@ -1,5 +1,5 @@
 import { addDays, keys, type RideDate, redisKeys, rideDateRange } from '@etml/domain';
-import { enqueueClusterDay, jobIds } from '@etml/queues';
+import { enqueueClusterDay, jobIds, jobsSayDone } from '@etml/queues';
 import { type Logger, tryLock } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import type { Queue } from 'bullmq';
@@ -8,6 +8,7 @@ import { lastDueRideDate } from './schedule.ts';
 
 export interface CatchUpDeps {
   clusterQueue: Queue;
+  loadQueue: Queue;
   store: ObjectStore;
   redis: Redis;
   pattern: string;
@@ -19,9 +20,12 @@ export interface CatchUpDeps {
 
 /**
  * BullMQ's Job Schedulers do not catch up: after three days with no worker, one overdue run
- * fires and the other days are skipped. So on start and on every tick the scheduler enqueues,
- * oldest first, every date of the last `days` that was due and has neither a manifest nor a
- * cluster job (in any state: a failed day waits for a person, not for a loop). One scheduler
+ * fires and the other days are skipped. So on start, on every tick and whenever the scheduler
+ * heals (see createScheduler), it enqueues, oldest first, every date of the last `days` that
+ * was due and has no manifest, unless a cluster job for it is waiting, running or failed (a
+ * failed day waits for a person, not for a loop). A day whose jobs say done without a manifest
+ * is computed again: only S3 says a day is done, and Redis may hold jobs of an earlier run.
+ * After Redis lost its data, "no manifest, no job" re-runs the lost days from S3. One scheduler
  * at a time does this (a Redis lock); the deterministic job ids would stop a double enqueue
  * anyway. Returns the dates enqueued.
  */
@@ -34,7 +38,12 @@ export async function catchUp(deps: CatchUpDeps, now = new Date()): Promise<Ride
     const enqueued: RideDate[] = [];
     for (const date of rideDateRange(addDays(last, 1 - deps.days), last)) {
       if (await deps.store.exists(keys.manifest(date))) continue;
-      if (await deps.clusterQueue.getJob(jobIds.clusterDay(date))) continue;
+      const existing = await deps.clusterQueue.getJob(jobIds.clusterDay(date));
+      if (existing) {
+        if (!(await jobsSayDone(deps.clusterQueue, deps.loadQueue, date))) continue;
+        deps.log.warn('a day whose jobs say done has no manifest; computing it again', { date });
+        await existing.remove();
+      }
       const { added } = await enqueueClusterDay(deps.clusterQueue, date);
       if (added) enqueued.push(date);
     }

@@ -7,6 +7,7 @@ const shape = {
   SCHEDULE_CRON: envString('a cron expression').default('0 6 * * *'),
   ...scheduleTzEnv,
   CATCHUP_DAYS: envInt({ min: 0, max: 366 }).default(7),
+  SCHEDULE_HEAL_SECONDS: envInt({ min: 1, max: 24 * 3600 }).default(300),
 };
 
 export interface SchedulerEnv {
@@ -14,6 +15,8 @@ export interface SchedulerEnv {
   pattern: string;
   tz: string;
   catchUpDays: number;
+  /** How often the schedule is checked and put back, and missed days caught up, regardless. */
+  healMs: number;
 }
 
 /** The scheduler's configuration; the only place it reads the environment. */
@@ -25,5 +28,6 @@ export function loadEnv(source: EnvSource = process.env): SchedulerEnv {
     pattern: checkCron(env.SCHEDULE_CRON, tz),
     tz,
     catchUpDays: env.CATCHUP_DAYS,
+    healMs: env.SCHEDULE_HEAL_SECONDS * 1_000,
   };
 }

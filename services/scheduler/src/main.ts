@@ -15,6 +15,7 @@ export function start() {
         pattern: env.pattern,
         tz: env.tz,
         catchUpDays: env.catchUpDays,
+        healMs: env.healMs,
         log,
       });
       return {
@@ -24,6 +25,7 @@ export function start() {
           cron: env.pattern,
           tz: env.tz,
           catchUpDays: env.catchUpDays,
+          healSeconds: env.healMs / 1_000,
           caughtUp: scheduler.caughtUp.join(',') || 'nothing missing',
         },
         close: scheduler.close,

@@ -1,10 +1,11 @@
-import { addDays, rideDateInZone } from '@etml/domain';
+import { addDays, keys, rideDateInZone } from '@etml/domain';
 import { producerConnection, QUEUES, type TickResult } from '@etml/queues';
 import { createLogger } from '@etml/runtime';
 import { createObjectStore } from '@etml/storage';
 import { test } from '@etml/testing';
 import { Queue } from 'bullmq';
 import { describe, expect, onTestFinished } from 'vitest';
+import { lastDueRideDate } from './schedule.ts';
 import { createScheduler, ensureSchedule } from './scheduler.ts';
 
 describe('the scheduler on a real Redis', () => {
@@ -21,6 +22,68 @@ describe('the scheduler on a real Redis', () => {
     expect((await queue.getJobScheduler('daily-rides'))?.next).toBe(first?.next);
     expect(await ensureSchedule(queue, '0 7 * * *', 'Europe/London')).toBe(true);
     expect((await queue.getJobScheduler('daily-rides'))?.pattern).toBe('0 7 * * *');
+    // Its next run lost (a Redis that failed over to a replica that had not caught up): set again.
+    const next = (await queue.getJobScheduler('daily-rides'))?.next;
+    const nextId = `repeat:daily-rides:${next}`;
+    await connection.del(queue.toKey(nextId));
+    await connection.zrem(queue.keys.delayed as string, nextId);
+    expect(await queue.getJobState(nextId)).toBe('unknown');
+    expect(await ensureSchedule(queue, '0 7 * * *', 'Europe/London')).toBe(true);
+    expect(await queue.getJobState(nextId)).toBe('delayed');
+  });
+
+  test('heals by itself after a FLUSHALL: the schedule is back within one period, and the lost day is enqueued again', async ({
+    redis,
+    s3,
+  }) => {
+    const store = createObjectStore({
+      bucket: s3.bucket,
+      prefix: '',
+      endpoint: s3.endpoint,
+      credentials: s3.credentials,
+    });
+    const yesterday = lastDueRideDate('0 6 * * *', 'UTC', new Date());
+    // The day before is done: its manifest is in S3, so the heal leaves it alone.
+    await store.putJson(keys.manifest(addDays(yesterday, -1)), { date: 'done' });
+    const lines: string[] = [];
+    const scheduler = await createScheduler({
+      redisUrl: redis.url,
+      store,
+      pattern: '0 6 * * *',
+      tz: 'UTC',
+      catchUpDays: 2,
+      healMs: 1_000,
+      log: createLogger('scheduler', line => lines.push(line)),
+    });
+    onTestFinished(() => scheduler.close());
+    expect(scheduler.caughtUp).toEqual([yesterday]);
+    const connection = await producerConnection(redis.url);
+    const schedulerQueue = new Queue(QUEUES.scheduler, { connection });
+    const clusterQueue = new Queue(QUEUES.cluster, { connection });
+    onTestFinished(async () => {
+      await Promise.all([schedulerQueue.close(), clusterQueue.close()]);
+      connection.disconnect();
+    });
+    const before = await schedulerQueue.getJobScheduler('daily-rides');
+    // A FLUSHALL keeps every connection up: only the timer can notice it.
+    await connection.flushall();
+    expect(await schedulerQueue.getJobScheduler('daily-rides')).toBeUndefined();
+    const deadline = Date.now() + 10_000;
+    while (!(await schedulerQueue.getJobScheduler('daily-rides'))) {
+      if (Date.now() > deadline) throw new Error(`no schedule after 10 s:\n${lines.join('')}`);
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    const after = await schedulerQueue.getJobScheduler('daily-rides');
+    expect(after).toMatchObject({ pattern: '0 6 * * *', tz: 'UTC', next: before?.next });
+    while ((await clusterQueue.getJobState(`cluster-${yesterday}`)) === 'unknown') {
+      if (Date.now() > deadline) throw new Error(`no cluster job after 10 s:\n${lines.join('')}`);
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    expect(await clusterQueue.getJobState(`cluster-${addDays(yesterday, -1)}`)).toBe('unknown');
+    const warnings = lines.filter(line => / WARN /.test(line));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('the schedule was missing from Redis; set it again');
+    expect(lines.join('')).not.toMatch(/ ERROR /);
   });
 
   test('a tick enqueues cluster-D for the day before its fire time', async ({ redis, s3 }) => {
@@ -38,6 +101,7 @@ describe('the scheduler on a real Redis', () => {
       pattern: '* * * * * *',
       tz,
       catchUpDays: 0,
+      healMs: 300_000,
       log: createLogger('scheduler', () => {}),
     });
     onTestFinished(() => scheduler.close());

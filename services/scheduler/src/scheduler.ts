@@ -21,16 +21,27 @@ export interface SchedulerOptions {
   pattern: string;
   tz: string;
   catchUpDays: number;
+  /** How often the schedule is checked and put back, and missed days caught up, regardless. */
+  healMs: number;
   log: Logger;
 }
 
 /**
- * Upserts the daily Job Scheduler only when the stored one differs: an upsert deletes a run
- * that is due but not yet taken, so blind upserts on every restart could drop a day.
+ * Upserts the daily Job Scheduler only when the stored one differs or is gone, or its next run
+ * is: an upsert deletes a run that is due but not yet taken, so blind upserts on every restart
+ * could drop a day. A Redis that lost its data (restarted empty, failed over to a replica that
+ * had not caught up, flushed) may have lost either.
  */
 export async function ensureSchedule(queue: Queue, pattern: string, tz: string): Promise<boolean> {
   const existing = await queue.getJobScheduler(SCHEDULER_ID);
-  if (existing && existing.pattern === pattern && existing.tz === tz) return false;
+  if (
+    existing &&
+    existing.pattern === pattern &&
+    existing.tz === tz &&
+    (await queue.getJobState(`repeat:${SCHEDULER_ID}:${existing.next}`)) !== 'unknown'
+  ) {
+    return false;
+  }
   await queue.upsertJobScheduler(
     SCHEDULER_ID,
     { pattern, tz },
@@ -52,19 +63,26 @@ function firedAt(job: Job): number {
  * The scheduler service: the daily Job Scheduler on the `scheduler` queue, and a worker for its
  * ticks. A tick turns its scheduled fire time into the ride date (the day before, in
  * SCHEDULE_TZ), enqueues cluster-D idempotently, and catches up any missed days.
+ *
+ * Redis is only the work in flight: if it loses its data, the schedule is gone and nothing
+ * would ever tick again. So the scheduler heals: each time its connection is ready again, and
+ * every `healMs` regardless (a FLUSHALL drops no connection), it puts the schedule back if it is
+ * missing and runs the catch-up, which re-runs the days that have no manifest from S3.
  */
 export async function createScheduler(options: SchedulerOptions) {
   const { log } = options;
   const connection = workerConnection(options.redisUrl);
   const schedulerQueue = new Queue(QUEUES.scheduler, { connection });
   const clusterQueue = new Queue(QUEUES.cluster, { connection });
-  for (const queue of [schedulerQueue, clusterQueue]) {
+  const loadQueue = new Queue(QUEUES.load, { connection });
+  for (const queue of [schedulerQueue, clusterQueue, loadQueue]) {
     queue.on('error', error =>
       log.error('queue error', { queue: queue.name, error: error.message }),
     );
   }
   const catchUpDeps = {
     clusterQueue,
+    loadQueue,
     store: options.store,
     redis: connection,
     pattern: options.pattern,
@@ -78,6 +96,30 @@ export async function createScheduler(options: SchedulerOptions) {
     tz: options.tz,
   });
   const caughtUp = await catchUp(catchUpDeps);
+  let healing: Promise<void> | undefined;
+  const heal = (why: string) => {
+    healing ??= (async () => {
+      try {
+        if (await ensureSchedule(schedulerQueue, options.pattern, options.tz)) {
+          log.warn('the schedule was missing from Redis; set it again', { why });
+        }
+        await catchUp(catchUpDeps);
+      } catch (error) {
+        log.warn('could not check the schedule; trying again later', {
+          why,
+          error: (error as Error).message,
+        });
+      } finally {
+        healing = undefined;
+      }
+    })();
+    return healing;
+  };
+  // Attached after the first connection, so each 'ready' is a reconnection.
+  const onReady = () => void heal('Redis connection ready again');
+  connection.on('ready', onReady);
+  const timer = setInterval(() => void heal('periodic check'), options.healMs);
+  timer.unref();
   const worker = createWorker(
     QUEUES.scheduler,
     [
@@ -98,8 +140,11 @@ export async function createScheduler(options: SchedulerOptions) {
     worker,
     caughtUp,
     close: closeOnce(async () => {
+      clearInterval(timer);
+      connection.off('ready', onReady);
       await worker.close();
-      await Promise.all([schedulerQueue.close(), clusterQueue.close()]);
+      await healing;
+      await Promise.all([schedulerQueue.close(), clusterQueue.close(), loadQueue.close()]);
       connection.disconnect();
     }),
   };
