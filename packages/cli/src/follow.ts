@@ -1,7 +1,8 @@
-import type { RideDate } from '@etml/domain';
+import { keys, type RideDate } from '@etml/domain';
 import {
   enqueueClusterDay,
   jobIds,
+  jobsSayDone,
   type LoadDayResult,
   producerConnection,
   promoteClusterDay,
@@ -61,7 +62,9 @@ export class StepFailed extends Error {
 /**
  * Enqueues cluster-D. Without force this is idempotent: a day that is queued, running or done is
  * left as it is. With force a finished cluster-D is replaced, which replaces the day's load-D
- * and summaries too (the cluster step hands the new clustering on). A cluster-D that is waiting
+ * and summaries too (the cluster step hands the new clustering on). Done means a manifest in
+ * S3: jobs that say done without one are left from an earlier run (a new bucket or prefix,
+ * deleted outputs), so that day is computed again as if forced. A cluster-D that is waiting
  * for raw input which is there by now starts at once rather than at its next check.
  */
 export async function startDay(
@@ -73,7 +76,12 @@ export async function startDay(
   const id = jobIds.clusterDay(date);
   const existing = await queues.cluster.getJob(id);
   const state = existing ? await existing.getState() : 'missing';
-  if (existing && force && (state === 'completed' || state === 'failed')) {
+  const recomputed =
+    !force &&
+    state === 'completed' &&
+    !(await store.exists(keys.manifest(date))) &&
+    (await jobsSayDone(queues.cluster, queues.load, date));
+  if (existing && (force || recomputed) && (state === 'completed' || state === 'failed')) {
     // Recomputing under a load that is still summarizing the old clustering would mix the two.
     const load = await queues.load.getJob(jobIds.loadDay(date));
     const loadState = load ? await load.getState() : 'missing';
@@ -87,15 +95,21 @@ export async function startDay(
   }
   const enqueued = await enqueueClusterDay(queues.cluster, date);
   if (enqueued.state !== 'delayed' || (await findRawInputs(store, date)).length === 0) {
-    return { ...enqueued, promoted: false };
+    return { ...enqueued, promoted: false, recomputed };
   }
   const promotion = await promoteClusterDay(queues.cluster, date);
-  return { ...enqueued, state: promotion.state, promoted: promotion.promoted };
+  return { ...enqueued, state: promotion.state, promoted: promotion.promoted, recomputed };
 }
 
 /** What startDay did, for a line of output: "enqueued", "already there (completed)", … */
-export function startedNote(started: { added: boolean; promoted: boolean }, state: string): string {
+export function startedNote(
+  started: { added: boolean; promoted: boolean; recomputed?: boolean },
+  state: string,
+): string {
   if (started.promoted) return 'was waiting for its raw input, which is there now: started it';
+  if (started.recomputed && started.added) {
+    return 'its jobs said done but it has no manifest in S3: enqueued it again';
+  }
   return started.added ? 'enqueued' : state;
 }
 

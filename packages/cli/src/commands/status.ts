@@ -1,5 +1,5 @@
 import { keys, type RideDate, readVerdict } from '@etml/domain';
-import { jobIds } from '@etml/queues';
+import { jobIds, jobsSayDone } from '@etml/queues';
 import { connectStore } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import type { Job } from 'bullmq';
@@ -24,11 +24,19 @@ async function describeJob(job: Job | undefined, id: string, tz: string): Promis
   return lines;
 }
 
-async function manifestLine(store: ObjectStore, date: RideDate): Promise<string> {
+/** Done means a manifest in S3, whatever the jobs say: they may be left from an earlier run. */
+async function manifestLine(
+  store: ObjectStore,
+  date: RideDate,
+  jobsDone: () => Promise<boolean>,
+): Promise<string> {
   const manifest = await store.getJsonIfExists<{ created_at: string }>(keys.manifest(date));
-  return manifest
-    ? `${store.uri(keys.manifest(date))} (complete, written ${manifest.created_at})`
-    : 'no manifest: the day is not complete';
+  if (manifest)
+    return `${store.uri(keys.manifest(date))} (complete, written ${manifest.created_at})`;
+  if (await jobsDone()) {
+    return `no manifest: the day is not complete, though its jobs say done (left from an earlier run, or its outputs were deleted); etml run --date ${date} computes it again`;
+  }
+  return 'no manifest: the day is not complete';
 }
 
 /** Anomalies listed by `etml status`, most severe first. */
@@ -104,7 +112,8 @@ export const statusCommand: Command = async (args, getEnv) => {
       if (failures.length > 10) out.push(`    … and ${failures.length - 10} more`);
     }
     out.push(...(await severeLines(store, date)));
-    out.push(`outputs: ${await manifestLine(store, date)}`);
+    const jobsDone = () => jobsSayDone(queues.cluster, queues.load, date);
+    out.push(`outputs: ${await manifestLine(store, date, jobsDone)}`);
     return out;
   });
   process.stdout.write(`${lines.join('\n')}\n`);
