@@ -83,3 +83,68 @@ describe('the catalog drives the workers', () => {
     }
   });
 });
+
+describe('a job that vanishes under its worker', () => {
+  test.for(['FLUSHALL', 'DEL'] as const)(
+    '(%s of its keys while it runs) is dropped with one warning naming it, no error, and the worker goes on',
+    async (how, { redis }) => {
+      const connection = await producerConnection(redis.url);
+      const queue = new Queue(QUEUES.load, { connection });
+      const lines: string[] = [];
+      const log = {
+        debug() {},
+        info() {},
+        warn: (message: string, fields?: object) =>
+          lines.push(`WARN ${message} ${JSON.stringify(fields)}`),
+        error: (message: string, fields?: object) =>
+          lines.push(`ERROR ${message} ${JSON.stringify(fields)}`),
+      };
+      let release = () => {};
+      const started: string[] = [];
+      const worker = createWorker(
+        QUEUES.load,
+        [
+          processorFor(JOBS.loadDay, async job => {
+            started.push(job.id as string);
+            if (job.id === 'load-2025-07-30') {
+              await new Promise<void>(resolve => {
+                release = resolve;
+              });
+              // What a step does as it goes: it finds its job gone.
+              await job.updateProgress({ phase: 'writing' });
+            }
+            return { date: job.data.date, outputs: {}, counts: {} as never, llm: {} as never };
+          }),
+          processorFor(JOBS.refreshDay, async () => ({}) as never),
+        ],
+        // A lock renewed every 250 ms: its renewals fail again and again while the job runs.
+        { connection: workerConnection(redis.url), log, lockDuration: 500 },
+      );
+      const events = new QueueEvents(QUEUES.load, { connection: workerConnection(redis.url) });
+      onTestFinished(async () => {
+        await worker.close();
+        await events.close();
+        await queue.close();
+        connection.disconnect();
+      });
+      await queue.add(JOBS.loadDay.name, { date: '2025-07-30' }, { jobId: 'load-2025-07-30' });
+      while (!started.includes('load-2025-07-30')) await new Promise(r => setTimeout(r, 20));
+      if (how === 'FLUSHALL') await connection.flushall();
+      else await connection.del(...(await connection.keys(`${queue.toKey('')}*`)));
+      await new Promise(resolve => setTimeout(resolve, 1_500));
+      release();
+      await new Promise(resolve => setTimeout(resolve, 500));
+
+      await events.waitUntilReady();
+      const next = await queue.add(
+        JOBS.loadDay.name,
+        { date: '2025-07-31' },
+        { jobId: 'load-2025-07-31' },
+      );
+      expect(await next.waitUntilFinished(events, 10_000)).toMatchObject({ date: '2025-07-31' });
+      expect(lines.filter(line => line.startsWith('ERROR'))).toEqual([]);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^WARN job vanished from Redis .*"job":"load-2025-07-30"/);
+    },
+  );
+});

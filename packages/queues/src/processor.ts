@@ -2,6 +2,7 @@ import type { Logger } from '@etml/domain';
 import { type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JOBS, type JobSpec, type PayloadOf, type QueueName, type ResultOf } from './catalog.ts';
+import { reportRedisError, vanishedJob } from './redis-errors.ts';
 
 /** A job's processor, with the catalog entry it serves. */
 export interface JobProcessor<S extends JobSpec = JobSpec> {
@@ -71,7 +72,8 @@ export interface CreateWorkerOptions extends Omit<WorkerOptions, 'connection'> {
 /**
  * A BullMQ Worker for one queue of the catalog, dispatching each job by name to its processor,
  * with the listeners every service needs: Redis errors are logged instead of crashing the
- * process, and each job's end is logged with its id and reason (see `jobLines`).
+ * process (see reportRedisError: no storms), and each job's end is logged with its id and
+ * reason (see `jobLines`).
  */
 export function createWorker(
   queue: QueueName,
@@ -92,8 +94,9 @@ export function createWorker(
     },
     rest,
   );
-  worker.on('error', error => log.error('worker error', { queue, error: error.message }));
+  worker.on('error', error => reportRedisError(log, { queue }, error));
   worker.on('failed', (job: Job | undefined, error: Error) => {
+    if (vanishedJob(error) !== undefined) return reportRedisError(log, { queue }, error);
     // An attempt that will be retried is a warning; the last one, or an unrecoverable one, an error.
     const final =
       error.name === 'UnrecoverableError' || (job?.attemptsMade ?? 0) >= (job?.opts.attempts ?? 1);

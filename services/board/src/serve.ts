@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { type AddressInfo, createServer, type Server as NetServer } from 'node:net';
 import { ConfigError } from '@etml/domain';
-import { producerConnection } from '@etml/queues';
+import { producerConnection, reportRedisError } from '@etml/queues';
 import { closeOnce, type Logger } from '@etml/runtime';
 import { Queue } from 'bullmq';
 import { createBoardApp, PIPELINE_QUEUES } from './app.ts';
@@ -22,9 +22,7 @@ export async function serveBoard(options: ServeBoardOptions) {
   const connection = await producerConnection(options.redisUrl);
   const queues = PIPELINE_QUEUES.map(name => new Queue(name, { connection }));
   for (const queue of queues) {
-    queue.on('error', error =>
-      log.error('queue error', { queue: queue.name, error: error.message }),
-    );
+    queue.on('error', error => reportRedisError(log, { queue: queue.name }, error));
   }
   const app = createBoardApp({ queues, redis: connection, auth: options.auth });
   const closeQueues = async () => {

@@ -1,4 +1,10 @@
-import { createWorker, enqueueLoadDay, QUEUES, workerConnection } from '@etml/queues';
+import {
+  createWorker,
+  enqueueLoadDay,
+  QUEUES,
+  reportRedisError,
+  workerConnection,
+} from '@etml/queues';
 import { closeOnce, type Logger } from '@etml/runtime';
 import { Queue, type WorkerOptions } from 'bullmq';
 import { type ClusterProcessorDeps, clusterProcessor } from './processor.ts';
@@ -19,9 +25,7 @@ export interface ClusterWorkerOptions extends Omit<ClusterProcessorDeps, 'handOf
 export function createClusterWorker(options: ClusterWorkerOptions) {
   const connection = workerConnection(options.redisUrl);
   const loadQueue = new Queue(QUEUES.load, { connection });
-  loadQueue.on('error', error =>
-    options.log.error('queue error', { queue: QUEUES.load, error: error.message }),
-  );
+  loadQueue.on('error', error => reportRedisError(options.log, { queue: QUEUES.load }, error));
   const worker = createWorker(
     QUEUES.cluster,
     [clusterProcessor({ ...options, handOff: date => enqueueLoadDay(loadQueue, date) })],

@@ -4,6 +4,7 @@ import {
   JOBS,
   processorFor,
   QUEUES,
+  reportRedisError,
   type TickResult,
   workerConnection,
 } from '@etml/queues';
@@ -76,9 +77,7 @@ export async function createScheduler(options: SchedulerOptions) {
   const clusterQueue = new Queue(QUEUES.cluster, { connection });
   const loadQueue = new Queue(QUEUES.load, { connection });
   for (const queue of [schedulerQueue, clusterQueue, loadQueue]) {
-    queue.on('error', error =>
-      log.error('queue error', { queue: queue.name, error: error.message }),
-    );
+    queue.on('error', error => reportRedisError(log, { queue: queue.name }, error));
   }
   const catchUpDeps = {
     clusterQueue,

@@ -1,6 +1,6 @@
 import { redisKeys } from '@etml/domain';
 import type { WebhookOptions } from '@etml/outputs';
-import { createWorker, QUEUES, workerConnection } from '@etml/queues';
+import { createWorker, QUEUES, reportRedisError, workerConnection } from '@etml/queues';
 import { type CodeVersion, closeOnce, type Logger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import type { Summarizer } from '@etml/summarization';
@@ -60,9 +60,7 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
   const summarizeQueue = new Queue(QUEUES.summarize, { connection });
   const loadQueue = new Queue(QUEUES.load, { connection });
   for (const queue of [summarizeQueue, loadQueue]) {
-    queue.on('error', error =>
-      log.error('queue error', { queue: queue.name, error: error.message }),
-    );
+    queue.on('error', error => reportRedisError(log, { queue: queue.name }, error));
   }
   const refreshDelayMs = options.refreshDelayMs ?? 5_000;
   // Rate-limited jobs go back to wait without using an attempt; this bounds how often.
