@@ -36,4 +36,4 @@ export {
   processorFor,
 } from './processor.ts';
 export { type Promotion, promoteClusterDay } from './promote.ts';
-export { reportRedisError, vanishedJob } from './redis-errors.ts';
+export { JobVanished, reportRedisError, vanishedJob } from './redis-errors.ts';

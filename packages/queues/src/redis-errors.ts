@@ -1,8 +1,10 @@
 import type { Logger } from '@etml/domain';
+import { UnrecoverableError } from 'bullmq';
 
 // BullMQ's words for a job whose keys or lock are gone: Redis lost its data (restarted empty,
 // failed over to a replica that had not caught up, flushed) while a worker held the job.
-const VANISHED = /^(?:Missing (?:key|lock) for job|could not renew lock for job) ([^\s.]+)/;
+const VANISHED =
+  /^(?:Missing (?:key|lock) for job|could not renew lock for job|Vanished from Redis: job) ([^\s.]+)/;
 
 // ioredis's and Node's words for a Redis that cannot be reached.
 const UNREACHABLE =
@@ -21,6 +23,13 @@ interface Reporter {
 }
 
 const reporters = new WeakMap<Logger, Reporter>();
+
+/** Thrown by a processor that finds its own job gone from Redis before it does something costly. */
+export class JobVanished extends UnrecoverableError {
+  constructor(jobId: string | undefined) {
+    super(`Vanished from Redis: job ${jobId}`);
+  }
+}
 
 /** The id of the job a BullMQ error says vanished under its worker, or undefined. */
 export function vanishedJob(error: Error): string | undefined {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RideDate, redisKeys } from '@etml/domain';
-import { JOBS, processorFor, type SummarizeResult } from '@etml/queues';
+import { JOBS, JobVanished, processorFor, type SummarizeResult } from '@etml/queues';
 import type { Logger } from '@etml/runtime';
 import {
   buildPrompt,
@@ -124,6 +124,9 @@ export function summarizeProcessor(deps: SummarizeDeps) {
           if (since) {
             throw new UnrecoverableError(`LLM quota exhausted at ${host} (not retried): ${since}`);
           }
+          // Redis lost its data while this job waited for its slot: the day is run again from
+          // S3, and that run makes this call, so this job must not pay for it too.
+          if ((await job.getState()) === 'unknown') throw new JobVanished(job.id);
         }
         const answer = await summarizer.summarize(input, signal).catch(async error => {
           if (signal?.aborted) throw error;
