@@ -149,7 +149,7 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
     name: 'CATCHUP_DAYS',
     default: '`7`',
     description:
-      'On start and on every run, the scheduler enqueues each of the last N due dates that has no manifest and no job. `0` turns this off.',
+      'On start, on every run and when it heals, the scheduler enqueues each of the last N due dates that has no manifest and no job under way or failed. `0` turns this off.',
   },
   {
     name: 'SCHEDULE_HEAL_SECONDS',

@@ -12,13 +12,21 @@ export function workerConnection(url: string): Redis {
 
 /**
  * A connection for a producer (CLI, scheduler): fails fast when Redis is down rather than
- * queueing commands in memory, and is ready when this resolves.
+ * queueing commands in memory, and is ready when this resolves. A command line gives up after
+ * three reconnections; a long-running service (`lasting`: the board) keeps reconnecting through
+ * an outage of any length, 1, 2, 4… up to 30 s apart.
  */
-export async function producerConnection(url: string, timeoutMs = 5_000): Promise<Redis> {
+export async function producerConnection(
+  url: string,
+  timeoutMs = 5_000,
+  lasting = false,
+): Promise<Redis> {
   const redis = new Redis(url, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
-    retryStrategy: times => (times > 3 ? null : 200 * times),
+    retryStrategy: lasting
+      ? times => Math.min(1_000 * 2 ** (times - 1), 30_000)
+      : times => (times > 3 ? null : 200 * times),
   });
   let lastError: Error | undefined;
   redis.on('error', error => {

@@ -144,7 +144,7 @@ describe('a job that vanishes under its worker', () => {
       expect(await next.waitUntilFinished(events, 10_000)).toMatchObject({ date: '2025-07-31' });
       expect(lines.filter(line => line.startsWith('ERROR'))).toEqual([]);
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^WARN job vanished from Redis .*"job":"load-2025-07-30"/);
+      expect(lines[0]).toMatch(/^WARN job lost from Redis .*"job":"load-2025-07-30"/);
     },
   );
 });

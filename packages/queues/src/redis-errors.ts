@@ -39,8 +39,9 @@ export function vanishedJob(error: Error): string | undefined {
 /**
  * Logs an error of one of this process's queues or workers (one reporter per logger) without
  * storms. A job that vanished under its worker is dropped with one warning naming it: nothing of
- * it was published, since a day's manifest is written last, and the scheduler's catch-up runs
- * the day again from S3. While Redis is unreachable, every connection of every queue and worker
+ * it was published, since a day's manifest is written last, and it runs again elsewhere (its
+ * lock lapsed while Redis was away: BullMQ's stalled-job recovery) or its day does (Redis lost
+ * it: the scheduler's catch-up, from S3). While Redis is unreachable, every connection of every queue and worker
  * reports each of its reconnection attempts; they make one line, then one after 1, 2, 4… up to
  * 60 s, so an outage of any length stays readable. Other errors are logged as they come.
  */
@@ -63,7 +64,7 @@ export function reportRedisError(
       reporter.vanished.delete(reporter.vanished.values().next().value as string);
     }
     log.warn(
-      'job vanished from Redis (did Redis lose its data?); dropped it, nothing of it was published',
+      'job lost from Redis (its keys or lock are gone: Redis lost its data, or the lock expired while Redis was away); dropped here, nothing of it was published',
       {
         ...where,
         job,

@@ -19,7 +19,8 @@ export interface ServeBoardOptions {
 /** The board app over the pipeline queues, listening on `port` until close(). */
 export async function serveBoard(options: ServeBoardOptions) {
   const { log } = options;
-  const connection = await producerConnection(options.redisUrl);
+  // Lasting: the board outlives any Redis outage, while /healthz answers 503 at once.
+  const connection = await producerConnection(options.redisUrl, 5_000, true);
   const queues = PIPELINE_QUEUES.map(name => new Queue(name, { connection }));
   for (const queue of queues) {
     queue.on('error', error => reportRedisError(log, { queue: queue.name }, error));
