@@ -341,8 +341,8 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'Runs the scheduler service until SIGTERM. It keeps one BullMQ job scheduler, daily-rides, ' +
       'firing at SCHEDULE_CRON in SCHEDULE_TZ; each run enqueues the day before. On start and on ' +
       'every run it also enqueues each of the last CATCHUP_DAYS due dates that has no manifest ' +
-      'and no job. It puts the job scheduler back if Redis lost it, and catches up again, each ' +
-      'time its Redis connection comes back and every SCHEDULE_HEAL_SECONDS. ' +
+      'and no job. When Redis comes back, and every SCHEDULE_HEAL_SECONDS, it puts the job ' +
+      'scheduler back if Redis lost it and catches up again. ' +
       `It needs Redis and S3 (REDIS_URL, S3_BUCKET, …). ${CONFIGURATION}`,
     flags: {},
     examples: [
