@@ -1,9 +1,16 @@
 import { keys, parseRideDate } from '@etml/domain';
-import { getFreePort, redisUrl, startRedisServer } from '@etml/embedded';
+import { getFreePort } from '@etml/embedded';
 import type { DayManifest } from '@etml/outputs';
 import { startFakeLlm, test } from '@etml/testing';
 import { describe, expect, onTestFinished } from 'vitest';
-import { runEtml, s3Env, startService, storeOf, tempDir, waitFor } from './helpers.ts';
+import {
+  llmServicesEnv,
+  ownRedisServer,
+  runEtml,
+  startService,
+  storeOf,
+  waitFor,
+} from './helpers.ts';
 import { uploadDistinctDay } from './pipeline.ts';
 
 const date = parseRideDate('2025-07-30');
@@ -23,21 +30,14 @@ describe('Redis unreachable for 2 minutes', () => {
   test('every service retries with backoff, logs a line per attempt at most, and the day completes once Redis is back', {
     timeout: OUTAGE_MS + 180_000,
   }, async ({ s3 }) => {
-    const dir = tempDir('etml-redis-');
-    let redis = await startRedisServer({ dir });
-    const port = redis.port;
-    onTestFinished(() => redis.stop());
+    const redis = await ownRedisServer();
     const fake = await startFakeLlm({ latencyMs: 100 });
     onTestFinished(() => fake.close());
     const store = storeOf(s3);
     await uploadDistinctDay(store, date, 1_500);
     const boardPort = await getFreePort();
     const env = {
-      ...s3Env(s3),
-      REDIS_URL: redisUrl(port),
-      OPENAI_API_KEY: 'sk-test',
-      OPENAI_BASE_URL: fake.url,
-      LLM_MAX_REQUESTS_PER_MINUTE: '100000',
+      ...llmServicesEnv(s3, redis.url, fake.url),
       CATCHUP_DAYS: '0',
       SCHEDULE_HEAL_SECONDS: '5',
       BOARD_PORT: String(boardPort),
@@ -54,7 +54,7 @@ describe('Redis unreachable for 2 minutes', () => {
     await redis.stop();
     const down = Date.now();
     await new Promise(resolve => setTimeout(resolve, OUTAGE_MS));
-    redis = await startRedisServer({ dir, port });
+    await redis.start();
     const up = Date.now();
 
     await waitFor('the manifest', 120_000, () => store.exists(keys.manifest(date)));

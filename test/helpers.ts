@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { redisUrl, startRedisServer } from '@etml/embedded';
 import { createObjectStore, type ObjectStore } from '@etml/storage';
 import type { S3Target } from '@etml/testing';
 import { onTestFinished } from 'vitest';
@@ -51,6 +52,53 @@ export function s3Env(s3: S3Target): Record<string, string> {
     AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
     ETML_DATA_DIR: tempDir('etml-data-'),
+  };
+}
+
+/**
+ * Env for services that summarize with a fake LLM at `llmUrl`, on a test's bucket and `redis`,
+ * with no request limit of their own.
+ */
+export function llmServicesEnv(s3: S3Target, redis: string, llmUrl: string) {
+  return {
+    ...s3Env(s3),
+    REDIS_URL: redis,
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: llmUrl,
+    LLM_MAX_REQUESTS_PER_MINUTE: '100000',
+  };
+}
+
+/**
+ * A redis-server of the test's own, for tests that stop it, kill it or empty it: always on the
+ * same port, so the services' REDIS_URL stays right. Stopped when the test ends.
+ */
+export async function ownRedisServer() {
+  const dir = tempDir('etml-redis-');
+  let server = await startRedisServer({ dir });
+  const port = server.port;
+  onTestFinished(() => server.stop());
+  return {
+    url: redisUrl(port),
+    /** SIGTERM: Redis writes its AOF and exits. */
+    stop: () => server.stop(),
+    /** SIGKILL, as a crash or a lost machine; resolves once it is gone. */
+    async kill() {
+      const { pid } = server;
+      process.kill(pid, 'SIGKILL');
+      await waitFor('redis-server gone', 10_000, () => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+    },
+    /** Starts it again on its AOF, or `empty`: in a new folder, with no AOF and no RDB. */
+    async start(options: { empty?: boolean } = {}) {
+      server = await startRedisServer({ dir: options.empty ? tempDir('etml-redis-') : dir, port });
+    },
   };
 }
 

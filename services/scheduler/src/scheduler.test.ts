@@ -2,11 +2,19 @@ import { addDays, keys, rideDateInZone } from '@etml/domain';
 import { producerConnection, QUEUES, type TickResult } from '@etml/queues';
 import { createLogger } from '@etml/runtime';
 import { createObjectStore } from '@etml/storage';
-import { test } from '@etml/testing';
+import { type S3Target, test } from '@etml/testing';
 import { Queue } from 'bullmq';
 import { describe, expect, onTestFinished } from 'vitest';
 import { lastDueRideDate } from './schedule.ts';
 import { createScheduler, ensureSchedule } from './scheduler.ts';
+
+const storeOn = (s3: S3Target) =>
+  createObjectStore({
+    bucket: s3.bucket,
+    prefix: '',
+    endpoint: s3.endpoint,
+    credentials: s3.credentials,
+  });
 
 describe('the scheduler on a real Redis', () => {
   test('upserts the Job Scheduler only when it changed', async ({ redis }) => {
@@ -36,12 +44,7 @@ describe('the scheduler on a real Redis', () => {
     redis,
     s3,
   }) => {
-    const store = createObjectStore({
-      bucket: s3.bucket,
-      prefix: '',
-      endpoint: s3.endpoint,
-      credentials: s3.credentials,
-    });
+    const store = storeOn(s3);
     const yesterday = lastDueRideDate('0 6 * * *', 'UTC', new Date());
     // The day before is done: its manifest is in S3, so the heal leaves it alone.
     await store.putJson(keys.manifest(addDays(yesterday, -1)), { date: 'done' });
@@ -87,12 +90,7 @@ describe('the scheduler on a real Redis', () => {
   });
 
   test('a tick enqueues cluster-D for the day before its fire time', async ({ redis, s3 }) => {
-    const store = createObjectStore({
-      bucket: s3.bucket,
-      prefix: '',
-      endpoint: s3.endpoint,
-      credentials: s3.credentials,
-    });
+    const store = storeOn(s3);
     // Every second, so a tick comes at once; New York, so the date is not simply UTC's.
     const tz = 'America/New_York';
     const scheduler = await createScheduler({
