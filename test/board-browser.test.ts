@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { BOARD_PATH, createBoardApp, PIPELINE_QUEUES } from '@etml/board';
 import { parseRideDate } from '@etml/domain';
 import { producerConnection, QUEUES, workerConnection } from '@etml/queues';
+import type { RedisClient } from '@etml/runtime';
 import { test } from '@etml/testing';
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { chromium } from 'playwright-core';
 import { describe, expect, onTestFinished } from 'vitest';
 import { storeOf, tempDir } from './helpers.ts';
@@ -15,7 +15,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const AUTH = { username: 'admin', password: 'board-test-password' };
 
 /** The board on a free port of 127.0.0.1, closed when the test ends; its base URL. */
-async function startBoard(queues: Queue[], redis: Redis): Promise<string> {
+async function startBoard(queues: Queue[], redis: RedisClient): Promise<string> {
   const server = createBoardApp({ queues, redis, auth: AUTH }).listen(0, '127.0.0.1');
   await new Promise(resolve => server.once('listening', resolve));
   onTestFinished(async () => {

@@ -1,7 +1,6 @@
 import { keys, type Logger, type RideDate, redisKeys } from '@etml/domain';
-import { tryLock } from '@etml/runtime';
+import { type RedisClient, tryLock } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
-import type { Redis } from 'ioredis';
 import { updateLatest } from './latest.ts';
 import type { DayManifest, Tally } from './manifest.ts';
 import { announceDay, type WebhookOptions } from './webhook.ts';
@@ -9,7 +8,7 @@ import { announceDay, type WebhookOptions } from './webhook.ts';
 export interface PublishDeps {
   store: ObjectStore;
   /** For the _latest.json lock, the /metrics counters and the webhook's mark. */
-  redis: Redis;
+  redis: RedisClient;
   log: Logger;
   /** The job's own log, shown in Bull Board. */
   jobLog: (line: string) => Promise<unknown>;

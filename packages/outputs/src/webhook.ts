@@ -1,6 +1,6 @@
 import { keys, type Logger, redisKeys } from '@etml/domain';
+import type { RedisClient } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
-import type { Redis } from 'ioredis';
 import type { DayManifest } from './manifest.ts';
 
 export interface WebhookOptions {
@@ -51,7 +51,7 @@ const retryable = (status: number) => status === 408 || status === 429 || status
  */
 export async function announceDay(
   options: WebhookOptions,
-  deps: { redis: Redis; store: ObjectStore; log: Logger; jobLog?: (line: string) => unknown },
+  deps: { redis: RedisClient; store: ObjectStore; log: Logger; jobLog?: (line: string) => unknown },
   manifest: DayManifest,
 ): Promise<'posted' | 'already posted' | 'failed'> {
   const { redis, log } = deps;

@@ -1,21 +1,31 @@
 import { once } from 'node:events';
 import { DependencyError } from '@etml/domain';
-import { Redis } from 'ioredis';
+import {
+  checkRedisTarget,
+  createRedisClient,
+  type RedisClient,
+  type RedisTarget,
+} from '@etml/runtime';
 
 /**
  * A connection for a Worker: commands wait through Redis outages instead of failing, as
  * BullMQ's blocking calls require (maxRetriesPerRequest null).
  */
-export function workerConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null });
+export function workerConnection(target: RedisTarget): RedisClient {
+  return createRedisClient(target, { maxRetriesPerRequest: null });
 }
 
 /**
  * A connection for a producer (CLI, scheduler): fails fast when Redis is down rather than
- * queueing commands in memory, and is ready when this resolves.
+ * queueing commands in memory, and is ready when this resolves. A Sentinel master name the
+ * sentinels do not know is a ConfigError.
  */
-export async function producerConnection(url: string, timeoutMs = 5_000): Promise<Redis> {
-  const redis = new Redis(url, {
+export async function producerConnection(
+  target: RedisTarget,
+  timeoutMs = 5_000,
+): Promise<RedisClient> {
+  await checkRedisTarget(target);
+  const redis = createRedisClient(target, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     retryStrategy: times => (times > 3 ? null : 200 * times),

@@ -1,6 +1,6 @@
 import type { Logger } from '@etml/domain';
+import type { RedisClient } from '@etml/runtime';
 import { type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { JOBS, type JobSpec, type PayloadOf, type QueueName, type ResultOf } from './catalog.ts';
 
 /** A job's processor, with the catalog entry it serves. */
@@ -58,7 +58,7 @@ export function checkProcessors(queue: QueueName, processors: readonly JobProces
 }
 
 export interface CreateWorkerOptions extends Omit<WorkerOptions, 'connection'> {
-  connection: Redis;
+  connection: RedisClient;
   log: Logger;
   /**
    * How each job's end is logged. `step` (the default): a job is a day's step, so its completion
@@ -70,7 +70,7 @@ export interface CreateWorkerOptions extends Omit<WorkerOptions, 'connection'> {
 
 /**
  * A BullMQ Worker for one queue of the catalog, dispatching each job by name to its processor,
- * with the listeners every service needs: Redis errors are logged instead of crashing the
+ * with the listeners every service needs: RedisClient errors are logged instead of crashing the
  * process, and each job's end is logged with its id and reason (see `jobLines`).
  */
 export function createWorker(

@@ -1,15 +1,14 @@
 import { addDays, keys, type RideDate, redisKeys, rideDateRange } from '@etml/domain';
 import { enqueueClusterDay, jobIds } from '@etml/queues';
-import { type Logger, tryLock } from '@etml/runtime';
+import { type Logger, type RedisClient, tryLock } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { lastDueRideDate } from './schedule.ts';
 
 export interface CatchUpDeps {
   clusterQueue: Queue;
   store: ObjectStore;
-  redis: Redis;
+  redis: RedisClient;
   pattern: string;
   tz: string;
   /** How many ride dates back, up to the last one due, are checked. 0 turns catch-up off. */

@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keys, redisKeys } from '@etml/domain';
-import { tryLock } from '@etml/runtime';
+import { type RedisClient, tryLock } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import { LIKELY_CAUSES, type LikelyCause } from '@etml/summarization';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 
 /** One stored summary: what the output record needs, and what it cost. */
@@ -49,14 +48,14 @@ export interface SummaryCacheOptions {
  */
 export class SummaryCache {
   private readonly store: ObjectStore;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly lockTtlMs: number;
   private readonly pollMs: number;
   private readonly maxWaitMs: number;
   private readonly memo = new Map<string, CachedSummary>();
   private readonly memoSize: number;
 
-  constructor(store: ObjectStore, redis: Redis, options: SummaryCacheOptions = {}) {
+  constructor(store: ObjectStore, redis: RedisClient, options: SummaryCacheOptions = {}) {
     this.store = store;
     this.redis = redis;
     this.lockTtlMs = options.lockTtlMs ?? 30_000;

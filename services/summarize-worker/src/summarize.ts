@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RideDate, redisKeys } from '@etml/domain';
 import { JOBS, processorFor, type SummarizeResult } from '@etml/queues';
-import type { Logger } from '@etml/runtime';
+import type { Logger, RedisClient } from '@etml/runtime';
 import {
   buildPrompt,
   cacheKey,
@@ -14,7 +14,6 @@ import {
   type Summarizer,
 } from '@etml/summarization';
 import { type Job, type Queue, RateLimitError, UnrecoverableError, WaitingError } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { CachedSummary, SummaryCache } from './cache.ts';
 import type { CallTokens } from './limiter.ts';
 import { refreshIfLate } from './load/refresh.ts';
@@ -40,7 +39,7 @@ export interface SummarizeDeps {
   refreshDelayMs: number;
   /** The worker's maxStartedAttempts: a job started this often is not retried. */
   maxStartedAttempts?: number;
-  redis: Redis;
+  redis: RedisClient;
   log: Logger;
 }
 
