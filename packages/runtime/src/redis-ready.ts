@@ -4,6 +4,7 @@ import {
   checkRedisTarget,
   createRedisClient,
   describeRedisTarget,
+  ONE_ATTEMPT,
   type RedisTarget,
 } from './redis-target.ts';
 
@@ -13,13 +14,7 @@ import {
  */
 export async function redisEvictionPolicy(target: RedisTarget): Promise<string> {
   await checkRedisTarget(target);
-  const client = createRedisClient(target, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    connectTimeout: 5_000,
-    retryStrategy: () => null,
-  });
+  const client = createRedisClient(target, ONE_ATTEMPT);
   client.on('error', () => {});
   try {
     await client.connect();

@@ -138,16 +138,18 @@ export function createRedisClient(
   return new Cluster(parsed.nodes, clusterOptions);
 }
 
-/** One RESP command to one server, over a connection of its own that never retries. */
+/** A connection made by `connect()`, for one question: it never retries or queues. */
+export const ONE_ATTEMPT = {
+  lazyConnect: true,
+  maxRetriesPerRequest: 0,
+  enableOfflineQueue: false,
+  connectTimeout: 5_000,
+  retryStrategy: () => null,
+} as const satisfies RedisOptions;
+
+/** One RESP command to one server. */
 async function ask(address: HostPort, command: string[]): Promise<unknown> {
-  const client = new Redis({
-    ...address,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    connectTimeout: 3_000,
-    retryStrategy: () => null,
-  });
+  const client = new Redis({ ...address, ...ONE_ATTEMPT });
   client.on('error', () => {});
   try {
     await client.connect();
