@@ -9,6 +9,7 @@ import {
   type LoadDayResult,
   producerConnection,
   QUEUES,
+  queueOptions,
 } from '@etml/queues';
 import { createLogger } from '@etml/runtime';
 import { simulateRides } from '@etml/simulate';
@@ -136,9 +137,9 @@ export async function startPipeline(
   } = {},
 ) {
   const connection = await producerConnection(redis.url);
-  const clusterQueue = new Queue(QUEUES.cluster, { connection });
-  const loadQueue = new Queue(QUEUES.load, { connection });
-  const summarizeQueue = new Queue(QUEUES.summarize, { connection });
+  const clusterQueue = new Queue(QUEUES.cluster, queueOptions(connection));
+  const loadQueue = new Queue(QUEUES.load, queueOptions(connection));
+  const summarizeQueue = new Queue(QUEUES.summarize, queueOptions(connection));
   const cluster = createClusterWorker({
     redisUrl: redis.url,
     store,

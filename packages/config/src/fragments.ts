@@ -30,6 +30,11 @@ export const redisEnv = {
     .optional(),
   /** A Redis Cluster's seed nodes; wins over REDIS_URL. */
   REDIS_CLUSTER_NODES: hostPorts.optional(),
+  /** Unset: `{etml}`. A hash tag, so that every key lands in one Cluster slot. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^\{[A-Za-z0-9._-]+\}$/, 'must be a Redis hash tag such as {etml} or {etml-staging}')
+    .optional(),
 };
 
 const bucketName = z

@@ -1,5 +1,5 @@
-import { keys, type Logger, type RideDate, redisKeys } from '@etml/domain';
-import { type RedisClient, tryLock } from '@etml/runtime';
+import { keys, type Logger, type RideDate } from '@etml/domain';
+import { ownKeys, type RedisClient, tryLock } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import { updateLatest } from './latest.ts';
 import type { DayManifest, Tally } from './manifest.ts';
@@ -22,7 +22,7 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 async function pointLatest(deps: PublishDeps, manifest: DayManifest): Promise<boolean> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const lock = await tryLock(deps.redis, redisKeys.latestLock, 30_000);
+    const lock = await tryLock(deps.redis, ownKeys(deps.redis).latestLock, 30_000);
     if (lock) {
       try {
         return await updateLatest(deps.store, manifest);
@@ -58,13 +58,13 @@ export async function publishDay(
   );
   await deps.redis
     .multi()
-    .hincrby(redisKeys.metrics, 'days_loaded', 1)
-    .hincrby(redisKeys.metrics, 'rides', tally.rides)
-    .hincrby(redisKeys.metrics, 'anomalies', tally.anomalies)
-    .hincrby(redisKeys.metrics, 'llm_calls', tally.calls)
-    .hincrby(redisKeys.metrics, 'cache_hits', tally.cacheHits)
-    .hincrby(redisKeys.metrics, 'prompt_tokens', tally.promptTokens)
-    .hincrby(redisKeys.metrics, 'completion_tokens', tally.completionTokens)
+    .hincrby(ownKeys(deps.redis).metrics, 'days_loaded', 1)
+    .hincrby(ownKeys(deps.redis).metrics, 'rides', tally.rides)
+    .hincrby(ownKeys(deps.redis).metrics, 'anomalies', tally.anomalies)
+    .hincrby(ownKeys(deps.redis).metrics, 'llm_calls', tally.calls)
+    .hincrby(ownKeys(deps.redis).metrics, 'cache_hits', tally.cacheHits)
+    .hincrby(ownKeys(deps.redis).metrics, 'prompt_tokens', tally.promptTokens)
+    .hincrby(ownKeys(deps.redis).metrics, 'completion_tokens', tally.completionTokens)
     .exec();
   if (deps.webhook) {
     await announceDay(

@@ -1,5 +1,6 @@
-import { keys, type Logger, redisKeys } from '@etml/domain';
+import { keys, type Logger } from '@etml/domain';
 import type { RedisClient } from '@etml/runtime';
+import { ownKeys } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import type { DayManifest } from './manifest.ts';
 
@@ -58,7 +59,7 @@ export async function announceDay(
   const note = async (line: string) => {
     await deps.jobLog?.(line);
   };
-  const mark = redisKeys.webhookPosted(manifest.date);
+  const mark = ownKeys(redis).webhookPosted(manifest.date);
   const outputs = Object.values(manifest.files)
     .map(file => file.sha256)
     .join(',');

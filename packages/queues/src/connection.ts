@@ -3,6 +3,7 @@ import { DependencyError } from '@etml/domain';
 import {
   checkRedisTarget,
   createRedisClient,
+  keyPrefixOf,
   type RedisClient,
   type RedisTarget,
 } from '@etml/runtime';
@@ -48,4 +49,13 @@ export async function producerConnection(
     const reason = lastError?.message ?? (error as Error).message;
     throw new DependencyError(`Redis is not reachable: ${reason}`, { cause: error });
   }
+}
+
+/**
+ * Options for a Queue, Worker, QueueEvents or FlowProducer on `connection`: every key under its
+ * target's hash-tagged prefix (`{etml}` unless REDIS_PREFIX says otherwise), never BullMQ's
+ * default `bull`, so each queue lives in one Cluster slot and all queues in the same one.
+ */
+export function queueOptions(connection: RedisClient): { connection: RedisClient; prefix: string } {
+  return { connection, prefix: keyPrefixOf(connection) };
 }

@@ -1,3 +1,4 @@
+import { queueOptions } from '@etml/queues';
 import { test } from '@etml/testing';
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import { describe, expect, onTestFinished } from 'vitest';
@@ -12,8 +13,8 @@ describe('the catalog drives the workers', () => {
     redis,
   }) => {
     const connection = await producerConnection(redis.url);
-    const queue = new Queue(QUEUES.load, { connection });
-    const events = new QueueEvents(QUEUES.load, { connection: workerConnection(redis.url) });
+    const queue = new Queue(QUEUES.load, queueOptions(connection));
+    const events = new QueueEvents(QUEUES.load, queueOptions(workerConnection(redis.url)));
     const seen: unknown[] = [];
     const worker = createWorker(
       QUEUES.load,

@@ -2,6 +2,7 @@ import type { Logger } from '@etml/domain';
 import type { RedisClient } from '@etml/runtime';
 import { type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import { JOBS, type JobSpec, type PayloadOf, type QueueName, type ResultOf } from './catalog.ts';
+import { queueOptions } from './connection.ts';
 
 /** A job's processor, with the catalog entry it serves. */
 export interface JobProcessor<S extends JobSpec = JobSpec> {
@@ -90,7 +91,7 @@ export function createWorker(
       }
       return process(job, token, signal);
     },
-    rest,
+    { ...rest, ...queueOptions(rest.connection) },
   );
   worker.on('error', error => log.error('worker error', { queue, error: error.message }));
   worker.on('failed', (job: Job | undefined, error: Error) => {

@@ -1,7 +1,7 @@
 import { ensureEmbeddedRedis, ensureEmbeddedS3, S3RVER_CREDENTIALS } from '@etml/embedded';
 import { createObjectStore, type ObjectStore } from '@etml/storage';
 import { EMBEDDED_BUCKET, type Infra } from './infra.ts';
-import { describeRedisTarget, type RedisTarget, redactUrl } from './redis-target.ts';
+import { describeRedisTarget, type RedisTarget, redactUrl, withKeyPrefix } from './redis-target.ts';
 
 export interface Connected<T> {
   value: T;
@@ -39,11 +39,14 @@ export async function connectStore(env: Infra): Promise<Connected<ObjectStore>> 
 
 /** The configured Redis target, or the embedded redis-server's URL when none is set. */
 export async function connectRedis(env: Infra): Promise<Connected<RedisTarget>> {
-  if (env.redisUrl) return { value: env.redisUrl, description: describeRedisTarget(env.redisUrl) };
+  if (env.redisUrl) {
+    const value = withKeyPrefix(env.redisUrl, env.redisPrefix);
+    return { value, description: describeRedisTarget(value) };
+  }
   const server = await ensureEmbeddedRedis(env.dataDir, { install: true });
   const verb = server.started ? 'started' : 'running';
   return {
-    value: server.url,
+    value: withKeyPrefix(server.url, env.redisPrefix),
     description: `embedded redis-server at ${server.url} (${verb}, pid ${server.pid}, data in ${server.dir})`,
   };
 }

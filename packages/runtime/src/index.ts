@@ -8,10 +8,13 @@ export {
   checkRedisTarget,
   createRedisClient,
   describeRedisTarget,
+  keyPrefixOf,
+  ownKeys,
   type RedisClient,
   type RedisTarget,
   redactUrl,
   redisTargetFrom,
+  withKeyPrefix,
 } from './redis-target.ts';
 export {
   type RunningService,

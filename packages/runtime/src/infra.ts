@@ -23,6 +23,8 @@ type InfraEnv = z.output<z.ZodObject<typeof infraEnv>>;
 export interface Infra {
   /** A Redis URL, Sentinel or Cluster (see redis-target.ts). Unset: the embedded redis-server. */
   redisUrl: RedisTarget | undefined;
+  /** REDIS_PREFIX; unset: the default, `{etml}`. */
+  redisPrefix: string | undefined;
   /** Unset: the embedded S3-API server. */
   s3: S3Settings | undefined;
   s3Prefix: string;
@@ -36,6 +38,7 @@ export function infraFrom(env: InfraEnv): Infra {
   }
   return {
     redisUrl: redisTargetFrom(env),
+    redisPrefix: env.REDIS_PREFIX,
     s3: env.S3_BUCKET
       ? {
           bucket: env.S3_BUCKET,

@@ -1,11 +1,13 @@
-import { ConfigError, DependencyError } from '@etml/domain';
+import { ConfigError, DEFAULT_REDIS_PREFIX, DependencyError, redisKeys } from '@etml/domain';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 
 /**
  * Where the queue Redis is, as one string every service and the CLI pass around (the `redisUrl`
  * of their options): a `redis://` or `rediss://` URL, `redis-sentinel://h:p,h:p/<master name>`,
- * or `redis-cluster://h:p,h:p`. It is made from the environment in one place (`redisTargetFrom`)
- * and turned into a client in one place (`createRedisClient`).
+ * or `redis-cluster://h:p,h:p`, then `#<key prefix>` when REDIS_PREFIX is set (a `#` in a URL
+ * starts its fragment, so it cannot be part of a password). It is made from the environment in
+ * one place (`redisTargetFrom`, `withKeyPrefix`) and turned into a client in one place
+ * (`createRedisClient`), which remembers the prefix for `keyPrefixOf`.
  */
 export type RedisTarget = string;
 
@@ -68,7 +70,35 @@ export function redisTargetFrom(env: {
   return env.REDIS_URL;
 }
 
-function parse(target: RedisTarget): ParsedTarget {
+/** `target` with its keys under `prefix` (unset: DEFAULT_REDIS_PREFIX). */
+export function withKeyPrefix(target: RedisTarget, prefix: string | undefined): RedisTarget {
+  return prefix === undefined ? target : `${target}#${prefix}`;
+}
+
+function splitPrefix(target: RedisTarget): [RedisTarget, string] {
+  const hash = target.indexOf('#');
+  return hash < 0
+    ? [target, DEFAULT_REDIS_PREFIX]
+    : [target.slice(0, hash), target.slice(hash + 1)];
+}
+
+const prefixes = new WeakMap<RedisClient, string>();
+
+/**
+ * The key prefix of the target `client` was made for by createRedisClient; DEFAULT_REDIS_PREFIX
+ * for any other client. BullMQ's `prefix` option and the pipeline's own keys both use it.
+ */
+export function keyPrefixOf(client: RedisClient): string {
+  return prefixes.get(client) ?? DEFAULT_REDIS_PREFIX;
+}
+
+/** The pipeline's own keys (metrics, locks, limiter, marks) on `client`'s target. */
+export function ownKeys(client: RedisClient) {
+  return redisKeys(keyPrefixOf(client));
+}
+
+function parse(withPrefix: RedisTarget): ParsedTarget {
+  const [target] = splitPrefix(withPrefix);
   if (target.startsWith(SENTINEL)) {
     const rest = target.slice(SENTINEL.length);
     const slash = rest.indexOf('/');
@@ -101,11 +131,13 @@ export function redactUrl(url: string): string {
 /** The target for people, with no password in it. */
 export function describeRedisTarget(target: RedisTarget): string {
   const parsed = parse(target);
+  const [, prefix] = splitPrefix(target);
+  const keys = prefix === DEFAULT_REDIS_PREFIX ? '' : ` (keys under ${prefix})`;
   if (parsed.kind === 'sentinel') {
-    return `Redis Sentinel master "${parsed.name}" via ${joined(parsed.sentinels)}`;
+    return `Redis Sentinel master "${parsed.name}" via ${joined(parsed.sentinels)}${keys}`;
   }
-  if (parsed.kind === 'cluster') return `Redis Cluster via ${joined(parsed.nodes)}`;
-  return redactUrl(parsed.url);
+  if (parsed.kind === 'cluster') return `Redis Cluster via ${joined(parsed.nodes)}${keys}`;
+  return `${redactUrl(parsed.url)}${keys}`;
 }
 
 /**
@@ -118,7 +150,15 @@ export function createRedisClient(
   target: RedisTarget,
   options: RedisOptions & { enableOfflineQueue?: boolean } = {},
 ): RedisClient {
-  const parsed = parse(target);
+  const client = newClient(parse(target), options);
+  prefixes.set(client, splitPrefix(target)[1]);
+  return client;
+}
+
+function newClient(
+  parsed: ParsedTarget,
+  options: RedisOptions & { enableOfflineQueue?: boolean },
+): RedisClient {
   if (parsed.kind === 'url') return new Redis(parsed.url, options);
   if (parsed.kind === 'sentinel') {
     return new Redis({

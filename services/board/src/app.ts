@@ -1,9 +1,9 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { redisKeys } from '@etml/domain';
 import { QUEUES } from '@etml/queues';
 import type { RedisClient } from '@etml/runtime';
+import { ownKeys } from '@etml/runtime';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import { basicAuth } from './auth.ts';
@@ -48,7 +48,7 @@ async function metricsText(queues: Queue[], redis: RedisClient): Promise<string>
       lines.push(`etml_queue_jobs{queue="${queue.name}",state="${state}"} ${n}`);
     }
   }
-  const totals = await redis.hgetall(redisKeys.metrics);
+  const totals = await redis.hgetall(ownKeys(redis).metrics);
   for (const [field, help] of METRIC_FIELDS) {
     lines.push(`# HELP etml_${field}_total ${help}.`, `# TYPE etml_${field}_total counter`);
     lines.push(`etml_${field}_total ${Number(totals[field] ?? 0)}`);

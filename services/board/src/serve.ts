@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { type AddressInfo, createServer, type Server as NetServer } from 'node:net';
 import { ConfigError } from '@etml/domain';
-import { producerConnection } from '@etml/queues';
+import { producerConnection, queueOptions } from '@etml/queues';
 import { closeOnce, type Logger } from '@etml/runtime';
 import { Queue } from 'bullmq';
 import { createBoardApp, PIPELINE_QUEUES } from './app.ts';
@@ -20,7 +20,7 @@ export interface ServeBoardOptions {
 export async function serveBoard(options: ServeBoardOptions) {
   const { log } = options;
   const connection = await producerConnection(options.redisUrl);
-  const queues = PIPELINE_QUEUES.map(name => new Queue(name, { connection }));
+  const queues = PIPELINE_QUEUES.map(name => new Queue(name, queueOptions(connection)));
   for (const queue of queues) {
     queue.on('error', error =>
       log.error('queue error', { queue: queue.name, error: error.message }),

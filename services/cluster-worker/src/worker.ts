@@ -1,4 +1,4 @@
-import { createWorker, enqueueLoadDay, QUEUES, workerConnection } from '@etml/queues';
+import { createWorker, enqueueLoadDay, QUEUES, queueOptions, workerConnection } from '@etml/queues';
 import { closeOnce, type Logger } from '@etml/runtime';
 import { Queue, type WorkerOptions } from 'bullmq';
 import { type ClusterProcessorDeps, clusterProcessor } from './processor.ts';
@@ -18,7 +18,7 @@ export interface ClusterWorkerOptions extends Omit<ClusterProcessorDeps, 'handOf
  */
 export function createClusterWorker(options: ClusterWorkerOptions) {
   const connection = workerConnection(options.redisUrl);
-  const loadQueue = new Queue(QUEUES.load, { connection });
+  const loadQueue = new Queue(QUEUES.load, queueOptions(connection));
   loadQueue.on('error', error =>
     options.log.error('queue error', { queue: QUEUES.load, error: error.message }),
   );

@@ -1,5 +1,5 @@
 import { keys, parseRideDate } from '@etml/domain';
-import { producerConnection, QUEUES } from '@etml/queues';
+import { producerConnection, QUEUES, queueOptions } from '@etml/queues';
 import { createLogger } from '@etml/runtime';
 import { createObjectStore } from '@etml/storage';
 import { test } from '@etml/testing';
@@ -28,7 +28,7 @@ describe('catch-up on a real Redis and S3', () => {
     const schedulers = await Promise.all(
       [1, 2].map(async () => {
         const connection = await producerConnection(redis.url);
-        const clusterQueue = new Queue(QUEUES.cluster, { connection });
+        const clusterQueue = new Queue(QUEUES.cluster, queueOptions(connection));
         onTestFinished(async () => {
           await clusterQueue.close();
           connection.disconnect();

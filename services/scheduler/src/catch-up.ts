@@ -1,6 +1,6 @@
-import { addDays, keys, type RideDate, redisKeys, rideDateRange } from '@etml/domain';
+import { addDays, keys, type RideDate, rideDateRange } from '@etml/domain';
 import { enqueueClusterDay, jobIds } from '@etml/queues';
-import { type Logger, type RedisClient, tryLock } from '@etml/runtime';
+import { type Logger, ownKeys, type RedisClient, tryLock } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import type { Queue } from 'bullmq';
 import { lastDueRideDate } from './schedule.ts';
@@ -26,7 +26,7 @@ export interface CatchUpDeps {
  */
 export async function catchUp(deps: CatchUpDeps, now = new Date()): Promise<RideDate[]> {
   if (deps.days === 0) return [];
-  const lock = await tryLock(deps.redis, redisKeys.catchUpLock, 60_000);
+  const lock = await tryLock(deps.redis, ownKeys(deps.redis).catchUpLock, 60_000);
   if (!lock) return [];
   try {
     const last = lastDueRideDate(deps.pattern, deps.tz, now);

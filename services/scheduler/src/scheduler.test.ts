@@ -1,5 +1,5 @@
 import { addDays, rideDateInZone } from '@etml/domain';
-import { producerConnection, QUEUES, type TickResult } from '@etml/queues';
+import { producerConnection, QUEUES, queueOptions, type TickResult } from '@etml/queues';
 import { createLogger } from '@etml/runtime';
 import { createObjectStore } from '@etml/storage';
 import { test } from '@etml/testing';
@@ -10,7 +10,7 @@ import { createScheduler, ensureSchedule } from './scheduler.ts';
 describe('the scheduler on a real Redis', () => {
   test('upserts the Job Scheduler only when it changed', async ({ redis }) => {
     const connection = await producerConnection(redis.url);
-    const queue = new Queue(QUEUES.scheduler, { connection });
+    const queue = new Queue(QUEUES.scheduler, queueOptions(connection));
     onTestFinished(async () => {
       await queue.close();
       connection.disconnect();
@@ -49,7 +49,7 @@ describe('the scheduler on a real Redis', () => {
     expect(tick.date).toBe(expected);
     expect(tick.cluster.jobId).toBe(`cluster-${expected}`);
     const connection = await producerConnection(redis.url);
-    const clusterQueue = new Queue(QUEUES.cluster, { connection });
+    const clusterQueue = new Queue(QUEUES.cluster, queueOptions(connection));
     onTestFinished(async () => {
       await clusterQueue.close();
       connection.disconnect();

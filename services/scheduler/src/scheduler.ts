@@ -4,6 +4,7 @@ import {
   JOBS,
   processorFor,
   QUEUES,
+  queueOptions,
   type TickResult,
   workerConnection,
 } from '@etml/queues';
@@ -56,8 +57,8 @@ function firedAt(job: Job): number {
 export async function createScheduler(options: SchedulerOptions) {
   const { log } = options;
   const connection = workerConnection(options.redisUrl);
-  const schedulerQueue = new Queue(QUEUES.scheduler, { connection });
-  const clusterQueue = new Queue(QUEUES.cluster, { connection });
+  const schedulerQueue = new Queue(QUEUES.scheduler, queueOptions(connection));
+  const clusterQueue = new Queue(QUEUES.cluster, queueOptions(connection));
   for (const queue of [schedulerQueue, clusterQueue]) {
     queue.on('error', error =>
       log.error('queue error', { queue: queue.name, error: error.message }),

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { keys, redisKeys } from '@etml/domain';
-import { type RedisClient, tryLock } from '@etml/runtime';
+import { keys } from '@etml/domain';
+import { ownKeys, type RedisClient, tryLock } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import { LIKELY_CAUSES, type LikelyCause } from '@etml/summarization';
 import { z } from 'zod';
@@ -93,8 +93,8 @@ export class SummaryCache {
     compute: () => Promise<CachedSummary>,
     signal?: AbortSignal,
   ): Promise<{ value: CachedSummary; hit: boolean }> {
-    const lock = redisKeys.summaryLock(key);
-    const done = redisKeys.summaryDone(key);
+    const lock = ownKeys(this.redis).summaryLock(key);
+    const done = ownKeys(this.redis).summaryDone(key);
     const deadline = Date.now() + this.maxWaitMs;
     for (;;) {
       // A half-written object does not parse, so reading while another worker writes is safe.

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type RideDate, redisKeys } from '@etml/domain';
+import type { RideDate } from '@etml/domain';
 import { JOBS, processorFor, type SummarizeResult } from '@etml/queues';
 import type { Logger, RedisClient } from '@etml/runtime';
+import { ownKeys } from '@etml/runtime';
 import {
   buildPrompt,
   cacheKey,
@@ -119,7 +120,7 @@ export function summarizeProcessor(deps: SummarizeDeps) {
         // Checked once this job holds an LLM slot: jobs queued for a slot when the quota ran
         // out must not call either.
         if (summarizer.source === 'llm') {
-          const since = await deps.redis.get(redisKeys.llmQuotaExhausted);
+          const since = await deps.redis.get(ownKeys(deps.redis).llmQuotaExhausted);
           if (since) {
             throw new UnrecoverableError(`LLM quota exhausted at ${host} (not retried): ${since}`);
           }
@@ -133,7 +134,13 @@ export function summarizeProcessor(deps: SummarizeDeps) {
           if (failure.kind === 'quota') {
             // Recorded before this slot is released, so the next job in line sees it.
             const note = `${failure.message} (seen ${new Date().toISOString()} by job ${job.id})`;
-            await deps.redis.set(redisKeys.llmQuotaExhausted, note, 'PX', QUOTA_PAUSE_MS, 'NX');
+            await deps.redis.set(
+              ownKeys(deps.redis).llmQuotaExhausted,
+              note,
+              'PX',
+              QUOTA_PAUSE_MS,
+              'NX',
+            );
           }
           throw new LlmCallFailed(failure, error);
         });
@@ -217,7 +224,7 @@ export function summarizeProcessor(deps: SummarizeDeps) {
         case 'quota': {
           const pauseMs = QUOTA_PAUSE_MS;
           const note = `${failure.message} (seen ${new Date().toISOString()} by job ${job.id})`;
-          await deps.redis.set(redisKeys.llmQuotaExhausted, note, 'PX', pauseMs, 'NX');
+          await deps.redis.set(ownKeys(deps.redis).llmQuotaExhausted, note, 'PX', pauseMs, 'NX');
           log.error('LLM quota exhausted: no calls for a while', {
             pauseMs,
             error: failure.message,
