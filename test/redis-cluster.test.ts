@@ -1,7 +1,7 @@
 import { parseRideDate } from '@etml/domain';
 import { redisCommand, startRedisCluster, test } from '@etml/testing';
 import { describe, expect } from 'vitest';
-import { waitFor } from './helpers.ts';
+import { runEtml, s3Env, waitFor } from './helpers.ts';
 import { startServicesDay } from './pipeline.ts';
 
 const date = parseRideDate('2025-07-30');
@@ -34,5 +34,16 @@ describe('Redis Cluster', () => {
     expect(keys.filter(key => !key.startsWith('{etml}:'))).toEqual([]);
     expect(keys).toEqual(expect.arrayContaining(['{etml}:metrics', '{etml}:llm-requests']));
     expect(keys.some(key => key.startsWith('{etml}:summarize:'))).toBe(true);
+  });
+});
+
+describe('REDIS_PREFIX', () => {
+  test("puts every key, the queues' too, under another hash tag", async ({ redis, s3 }) => {
+    const env = { ...s3Env(s3), REDIS_URL: redis.url, REDIS_PREFIX: '{etml-b}' };
+    const enqueued = await runEtml(['enqueue', '--date', date], env);
+    expect(enqueued.code, enqueued.stderr).toBe(0);
+    const keys = (await redisCommand(redis.port, 'KEYS', '*')) as string[];
+    expect(keys).toContain(`{etml-b}:cluster:cluster-${date}`);
+    expect(keys.filter(key => !key.startsWith('{etml-b}:'))).toEqual([]);
   });
 });

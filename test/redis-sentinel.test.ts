@@ -73,6 +73,11 @@ describe('a Redis target that cannot be used', () => {
       /REDIS_SENTINEL_NAME="etml" needs REDIS_SENTINELS/,
     ],
     [
+      'a REDIS_PREFIX that is not a hash tag',
+      { REDIS_PREFIX: 'etml' },
+      /REDIS_PREFIX must be a Redis hash tag such as \{etml\}.*got "etml"/,
+    ],
+    [
       'Sentinel and Cluster at once',
       {
         REDIS_SENTINELS: '127.0.0.1:26379',

@@ -3,19 +3,16 @@ import { envBool, envEnum, envInt, envNumber, envString, envTimeZone, envUrl } f
 
 /** Env fragments that several services share; each service's env.ts spreads the ones it needs. */
 
+function isHostPort(item: string): boolean {
+  const match = /^[A-Za-z0-9.-]+:(\d{1,5})$/.exec(item.trim());
+  return match !== null && Number(match[1]) >= 1 && Number(match[1]) <= 65_535;
+}
+
 /** `host:port,host:port`: a Sentinel's or a Cluster's seed addresses. */
 const hostPorts = z
   .string()
   .refine(
-    text =>
-      text
-        .split(',')
-        .every(
-          item =>
-            /^[A-Za-z0-9.-]+:\d{1,5}$/.test(item.trim()) &&
-            Number(item.split(':')[1]) > 0 &&
-            Number(item.split(':')[1]) < 65536,
-        ),
+    text => text.split(',').every(isHostPort),
     'must be a comma-separated list of host:port, such as 10.0.0.1:26379,10.0.0.2:26379',
   );
 

@@ -33,6 +33,12 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
       'A Redis Cluster instead of `REDIS_URL`: some of its nodes as `host:port,host:port`. Not with `REDIS_SENTINELS`.',
   },
   {
+    name: 'REDIS_PREFIX',
+    default: '`{etml}`',
+    description:
+      'Prefix of every Redis key, the queues too: a hash tag such as `{etml-staging}`, so a Cluster keeps them in one slot. Separates pipelines sharing a Redis.',
+  },
+  {
     name: 'S3_BUCKET',
     default: 'embedded S3, bucket `etml`',
     description: 'Bucket for input, intermediate results and outputs. Required with `S3_ENDPOINT`.',
