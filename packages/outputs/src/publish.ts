@@ -56,15 +56,16 @@ export async function publishDay(
       ? `${store.uri(keys.latest)} now names ${date}`
       : `${store.uri(keys.latest)} names a later day; left as it is`,
   );
+  const { metrics } = ownKeys(deps.redis);
   await deps.redis
     .multi()
-    .hincrby(ownKeys(deps.redis).metrics, 'days_loaded', 1)
-    .hincrby(ownKeys(deps.redis).metrics, 'rides', tally.rides)
-    .hincrby(ownKeys(deps.redis).metrics, 'anomalies', tally.anomalies)
-    .hincrby(ownKeys(deps.redis).metrics, 'llm_calls', tally.calls)
-    .hincrby(ownKeys(deps.redis).metrics, 'cache_hits', tally.cacheHits)
-    .hincrby(ownKeys(deps.redis).metrics, 'prompt_tokens', tally.promptTokens)
-    .hincrby(ownKeys(deps.redis).metrics, 'completion_tokens', tally.completionTokens)
+    .hincrby(metrics, 'days_loaded', 1)
+    .hincrby(metrics, 'rides', tally.rides)
+    .hincrby(metrics, 'anomalies', tally.anomalies)
+    .hincrby(metrics, 'llm_calls', tally.calls)
+    .hincrby(metrics, 'cache_hits', tally.cacheHits)
+    .hincrby(metrics, 'prompt_tokens', tally.promptTokens)
+    .hincrby(metrics, 'completion_tokens', tally.completionTokens)
     .exec();
   if (deps.webhook) {
     await announceDay(

@@ -1,6 +1,5 @@
 import { keys, type Logger } from '@etml/domain';
-import type { RedisClient } from '@etml/runtime';
-import { ownKeys } from '@etml/runtime';
+import { ownKeys, type RedisClient } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import type { DayManifest } from './manifest.ts';
 

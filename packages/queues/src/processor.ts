@@ -71,7 +71,7 @@ export interface CreateWorkerOptions extends Omit<WorkerOptions, 'connection'> {
 
 /**
  * A BullMQ Worker for one queue of the catalog, dispatching each job by name to its processor,
- * with the listeners every service needs: RedisClient errors are logged instead of crashing the
+ * with the listeners every service needs: Redis errors are logged instead of crashing the
  * process, and each job's end is logged with its id and reason (see `jobLines`).
  */
 export function createWorker(

@@ -143,8 +143,8 @@ export function describeRedisTarget(target: RedisTarget): string {
 /**
  * The client for `target`, with `options` for each connection to a Redis server. With Sentinel,
  * ioredis asks the sentinels for the master on every (re)connect, so a failover is followed; a
- * Cluster client follows its slots the same way. `retries` (a producer's) bounds how often the
- * sentinels or the cluster's nodes are tried, as `options.retryStrategy` bounds it for one server.
+ * Cluster client follows its slots the same way. A `retryStrategy` (a producer's, that gives up)
+ * also bounds how often the sentinels, or the cluster as a whole, are tried.
  */
 export function createRedisClient(
   target: RedisTarget,

@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RideDate } from '@etml/domain';
 import { JOBS, processorFor, type SummarizeResult } from '@etml/queues';
-import type { Logger, RedisClient } from '@etml/runtime';
-import { ownKeys } from '@etml/runtime';
+import { type Logger, ownKeys, type RedisClient } from '@etml/runtime';
 import {
   buildPrompt,
   cacheKey,
