@@ -4,7 +4,7 @@
  *
  *   node bench/raw-worker.ts <redis-url> <queue> <concurrency>
  */
-import { workerConnection } from '@etml/queues';
+import { queueOptions, workerConnection } from '@etml/queues';
 import { Worker } from 'bullmq';
 
 const [url, queue, concurrency] = process.argv.slice(2);
@@ -14,7 +14,10 @@ if (!url || !queue || !(Number(concurrency) >= 1)) {
 }
 
 const connection = workerConnection(url);
-const worker = new Worker(queue, async () => {}, { connection, concurrency: Number(concurrency) });
+const worker = new Worker(queue, async () => {}, {
+  ...queueOptions(connection),
+  concurrency: Number(concurrency),
+});
 worker.on('error', error => process.stderr.write(`ERROR raw-worker ${error.message}\n`));
 worker.on('failed', (job, error) =>
   process.stderr.write(`ERROR raw-worker job ${job?.id} failed: ${error.message}\n`),

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addDays, rideDateInZone } from '@etml/domain';
+import { addDays, DEFAULT_REDIS_PREFIX, rideDateInZone } from '@etml/domain';
 import { JOBS, QUEUES } from '@etml/queues';
 import { createLogger } from '@etml/runtime';
 import { createScheduler } from '@etml/scheduler';
@@ -49,7 +49,10 @@ describe('bad dates', () => {
     const written: string[] = [];
     for await (const item of storeOf(s3).list()) written.push(item.key);
     expect(written).toEqual([]);
-    const queue = new Queue(QUEUES.cluster, { connection: { url: redis.url } });
+    const queue = new Queue(QUEUES.cluster, {
+      connection: { url: redis.url },
+      prefix: DEFAULT_REDIS_PREFIX,
+    });
     onTestFinished(() => queue.close());
     expect(await queue.getJobCounts()).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
   });
@@ -114,7 +117,10 @@ describe('bad dates', () => {
       log: createLogger('test', () => {}),
     });
     onTestFinished(() => scheduler.close());
-    const schedulerQueue = new Queue(QUEUES.scheduler, { connection: { url: redis.url } });
+    const schedulerQueue = new Queue(QUEUES.scheduler, {
+      connection: { url: redis.url },
+      prefix: DEFAULT_REDIS_PREFIX,
+    });
     onTestFinished(() => schedulerQueue.close());
 
     const jobs: Job[] = [];

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { BOARD_PATH, createBoardApp, PIPELINE_QUEUES } from '@etml/board';
 import { parseRideDate } from '@etml/domain';
-import { producerConnection, QUEUES, workerConnection } from '@etml/queues';
+import { producerConnection, QUEUES, queueOptions, workerConnection } from '@etml/queues';
+import type { RedisClient } from '@etml/runtime';
 import { test } from '@etml/testing';
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { chromium } from 'playwright-core';
 import { describe, expect, onTestFinished } from 'vitest';
 import { storeOf, tempDir } from './helpers.ts';
@@ -15,7 +15,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const AUTH = { username: 'admin', password: 'board-test-password' };
 
 /** The board on a free port of 127.0.0.1, closed when the test ends; its base URL. */
-async function startBoard(queues: Queue[], redis: Redis): Promise<string> {
+async function startBoard(queues: Queue[], redis: RedisClient): Promise<string> {
   const server = createBoardApp({ queues, redis, auth: AUTH }).listen(0, '127.0.0.1');
   await new Promise(resolve => server.once('listening', resolve));
   onTestFinished(async () => {
@@ -39,7 +39,7 @@ async function launchChromium() {
 describe.skipIf(!existsSync(CHROMIUM))(`the board in a browser (${CHROMIUM})`, () => {
   test('logs in, sees the queues, opens a failed job and retries it', async ({ redis }) => {
     const connection = await producerConnection(redis.url);
-    const queues = PIPELINE_QUEUES.map(name => new Queue(name, { connection }));
+    const queues = PIPELINE_QUEUES.map(name => new Queue(name, queueOptions(connection)));
     const base = await startBoard(queues, connection);
     // A job that fails the first time and succeeds when retried.
     const workerRedis = workerConnection(redis.url);
@@ -49,7 +49,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`the board in a browser (${CHROMIUM})`, (
         if (job.attemptsMade === 0) throw new Error('boom on purpose');
         return 'done on retry';
       },
-      { connection: workerRedis },
+      queueOptions(workerRedis),
     );
     onTestFinished(async () => {
       await worker.close();
@@ -109,7 +109,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`the board in a browser (${CHROMIUM})`, (
     up();
 
     const connection = await producerConnection(redis.url);
-    const queues = PIPELINE_QUEUES.map(name => new Queue(name, { connection }));
+    const queues = PIPELINE_QUEUES.map(name => new Queue(name, queueOptions(connection)));
     onTestFinished(async () => {
       await Promise.all(queues.map(q => q.close()));
       connection.disconnect();

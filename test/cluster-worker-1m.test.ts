@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createClusterWorker } from '@etml/cluster-worker';
-import { keys, parseRideDate } from '@etml/domain';
-import { enqueueClusterDay, producerConnection, QUEUES } from '@etml/queues';
+import { DEFAULT_REDIS_PREFIX, keys, parseRideDate } from '@etml/domain';
+import { enqueueClusterDay, producerConnection, QUEUES, queueOptions } from '@etml/queues';
 import { createLogger } from '@etml/runtime';
 import { simulateRides } from '@etml/simulate';
 import { ndjsonChunks } from '@etml/storage';
@@ -26,8 +26,11 @@ describe('cluster-worker on a 1M-ride day', () => {
       'application/x-ndjson',
     );
     const connection = await producerConnection(redis.url);
-    const queue = new Queue(QUEUES.cluster, { connection });
-    const events = new QueueEvents(QUEUES.cluster, { connection: { url: redis.url } });
+    const queue = new Queue(QUEUES.cluster, queueOptions(connection));
+    const events = new QueueEvents(QUEUES.cluster, {
+      connection: { url: redis.url },
+      prefix: DEFAULT_REDIS_PREFIX,
+    });
     await events.waitUntilReady();
     const stalled: string[] = [];
     events.on('stalled', ({ jobId }) => stalled.push(jobId));

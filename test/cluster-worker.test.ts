@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clusterProcessor, createClusterWorker } from '@etml/cluster-worker';
-import { keys, parseRideDate } from '@etml/domain';
+import { DEFAULT_REDIS_PREFIX, keys, parseRideDate } from '@etml/domain';
 import { packt } from '@etml/fixtures';
 import {
   type ClusterDayResult,
@@ -10,6 +10,7 @@ import {
   JOBS,
   producerConnection,
   QUEUES,
+  queueOptions,
 } from '@etml/queues';
 import { createLogger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
@@ -23,8 +24,11 @@ const quiet = createLogger('cluster-worker', () => {});
 
 async function pipeline(redis: RedisTarget, store: ObjectStore, rawWaitMs = 60_000) {
   const connection = await producerConnection(redis.url);
-  const queue = new Queue(QUEUES.cluster, { connection });
-  const events = new QueueEvents(QUEUES.cluster, { connection: { url: redis.url } });
+  const queue = new Queue(QUEUES.cluster, queueOptions(connection));
+  const events = new QueueEvents(QUEUES.cluster, {
+    connection: { url: redis.url },
+    prefix: DEFAULT_REDIS_PREFIX,
+  });
   await events.waitUntilReady();
   const worker = createClusterWorker({
     redisUrl: redis.url,
@@ -71,8 +75,11 @@ describe('./bin/etml cluster-worker', () => {
     });
     const exited = new Promise<number | null>(resolve => child.on('exit', resolve));
     const connection = await producerConnection(redis.url);
-    const queue = new Queue(QUEUES.cluster, { connection });
-    const events = new QueueEvents(QUEUES.cluster, { connection: { url: redis.url } });
+    const queue = new Queue(QUEUES.cluster, queueOptions(connection));
+    const events = new QueueEvents(QUEUES.cluster, {
+      connection: { url: redis.url },
+      prefix: DEFAULT_REDIS_PREFIX,
+    });
     try {
       await events.waitUntilReady();
       const { jobId } = await enqueueClusterDay(queue, date);
@@ -207,7 +214,7 @@ describe('cluster-worker', () => {
       await queue.close();
       connection.disconnect();
     });
-    const queue = new Queue(QUEUES.cluster, { connection });
+    const queue = new Queue(QUEUES.cluster, queueOptions(connection));
     const { jobId } = await enqueueClusterDay(queue, date);
     const job = (await queue.getJob(jobId)) as Job;
     const process = clusterProcessor({

@@ -1,5 +1,5 @@
 import { addDays, keys, parseRideDate } from '@etml/domain';
-import { producerConnection, QUEUES } from '@etml/queues';
+import { producerConnection, QUEUES, queueOptions } from '@etml/queues';
 import { catchUp } from '@etml/scheduler';
 import { test } from '@etml/testing';
 import { Queue } from 'bullmq';
@@ -66,8 +66,8 @@ describe('done means a manifest in S3, whatever Redis says', () => {
     // The scheduler's catch-up, the morning after: nothing to do where the manifest is, the day
     // again where it is not.
     const connection = await producerConnection(redis.url);
-    const clusterQueue = new Queue(QUEUES.cluster, { connection });
-    const loadQueue = new Queue(QUEUES.load, { connection });
+    const clusterQueue = new Queue(QUEUES.cluster, queueOptions(connection));
+    const loadQueue = new Queue(QUEUES.load, queueOptions(connection));
     onTestFinished(async () => {
       await Promise.all([clusterQueue.close(), loadQueue.close()]);
       connection.disconnect();

@@ -1,4 +1,4 @@
-import { keys, parseRideDate } from '@etml/domain';
+import { DEFAULT_REDIS_PREFIX, keys, parseRideDate } from '@etml/domain';
 import type { DayManifest } from '@etml/outputs';
 import { jobIds, QUEUES } from '@etml/queues';
 import { codeVersion } from '@etml/runtime';
@@ -47,7 +47,7 @@ async function twoRuns(
     ...(fake ? { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.url } : {}),
   };
   const queue = (name: string) => {
-    const q = new Queue(name, { connection: { url: redis.url } });
+    const q = new Queue(name, { connection: { url: redis.url }, prefix: DEFAULT_REDIS_PREFIX });
     onTestFinished(() => q.close());
     return q;
   };

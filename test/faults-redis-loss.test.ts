@@ -1,6 +1,6 @@
 import { addDays, keys, type RideDate } from '@etml/domain';
 import type { DayManifest } from '@etml/outputs';
-import { QUEUES } from '@etml/queues';
+import { QUEUES, queueOptions, workerConnection } from '@etml/queues';
 import { lastDueRideDate } from '@etml/scheduler';
 import type { ObjectStore } from '@etml/storage';
 import { startFakeLlm, test } from '@etml/testing';
@@ -68,8 +68,12 @@ describe('Redis lost its data', () => {
 
     // Back without restarting anything: on the reconnection (ioredis retries within 5 s), or at
     // the latest on the scheduler's next periodic check.
-    const schedulerQueue = new Queue(QUEUES.scheduler, { connection: { url: redis.url } });
-    onTestFinished(() => schedulerQueue.close());
+    const connection = workerConnection(redis.url);
+    const schedulerQueue = new Queue(QUEUES.scheduler, queueOptions(connection));
+    onTestFinished(async () => {
+      await schedulerQueue.close();
+      connection.disconnect();
+    });
     await waitFor('the schedule back', (HEAL_SECONDS + 10) * 1_000, () =>
       schedulerQueue.getJobScheduler('daily-rides'),
     );

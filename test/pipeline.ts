@@ -9,6 +9,7 @@ import {
   type LoadDayResult,
   producerConnection,
   QUEUES,
+  queueOptions,
 } from '@etml/queues';
 import { createLogger } from '@etml/runtime';
 import { simulateRides } from '@etml/simulate';
@@ -20,10 +21,10 @@ import {
   type Summarizer,
 } from '@etml/summarization';
 import { createSummarizeWorker, type SummarizeWorkerOptions } from '@etml/summarize-worker';
-import { type RedisTarget, startFakeLlm } from '@etml/testing';
+import { type RedisTarget, type S3Target, startFakeLlm } from '@etml/testing';
 import { Queue } from 'bullmq';
-import { onTestFinished } from 'vitest';
-import { waitFor } from './helpers.ts';
+import { expect, onTestFinished } from 'vitest';
+import { runEtml, s3Env, startService, storeOf, waitFor } from './helpers.ts';
 
 export const quiet = createLogger('test', () => {});
 
@@ -136,9 +137,9 @@ export async function startPipeline(
   } = {},
 ) {
   const connection = await producerConnection(redis.url);
-  const clusterQueue = new Queue(QUEUES.cluster, { connection });
-  const loadQueue = new Queue(QUEUES.load, { connection });
-  const summarizeQueue = new Queue(QUEUES.summarize, { connection });
+  const clusterQueue = new Queue(QUEUES.cluster, queueOptions(connection));
+  const loadQueue = new Queue(QUEUES.load, queueOptions(connection));
+  const summarizeQueue = new Queue(QUEUES.summarize, queueOptions(connection));
   const cluster = createClusterWorker({
     redisUrl: redis.url,
     store,
@@ -240,4 +241,55 @@ export function loadedWithFailed(
     const day = await readOutputDay(store, date).catch(() => undefined);
     return day?.manifest.counts.summaries_by_source.failed === failed ? day : undefined;
   });
+}
+
+/**
+ * A day of distinct prompts run by a cluster-worker and a summarize-worker started as processes
+ * on `redisEnv` (REDIS_URL, REDIS_SENTINELS… or REDIS_CLUSTER_NODES) with a fake LLM, enqueued
+ * with `etml enqueue`: for tests that break or reshape Redis under a day in progress.
+ */
+export async function startServicesDay(
+  s3: S3Target,
+  redisEnv: Record<string, string>,
+  date: RideDate,
+) {
+  const fake = await startFakeLlm({ latencyMs: 100 });
+  onTestFinished(() => fake.close());
+  const store = storeOf(s3);
+  await uploadDistinctDay(store, date, 1_500);
+  const env = {
+    ...s3Env(s3),
+    ...redisEnv,
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: fake.url,
+    JOB_LOCK_SECONDS: '5',
+    LLM_MAX_REQUESTS_PER_MINUTE: '100000',
+  };
+  const services = [startService('cluster-worker', env), startService('summarize-worker', env)];
+  const enqueued = await runEtml(['enqueue', '--date', date], env);
+  expect(enqueued.code, enqueued.stderr).toBe(0);
+  return {
+    fake,
+    store,
+    env,
+    /** Both services' stderr so far. */
+    stderr: () => services.map(service => service.stderr()).join(''),
+    /**
+     * Waits for the manifest, and checks that every anomaly has its LLM summary and that
+     * `etml status` says the day is done.
+     */
+    async completed(timeoutMs: number): Promise<DayManifest> {
+      await waitFor('the manifest', timeoutMs, () => store.exists(keys.manifest(date)));
+      const manifest = await store.getJson<DayManifest>(keys.manifest(date));
+      expect(manifest.counts.summaries_by_source).toEqual({
+        llm: manifest.counts.anomalies,
+        extractive: 0,
+        failed: 0,
+      });
+      const status = await runEtml(['status', '--date', date], env);
+      expect(status.stdout).toContain(`load-${date}: completed`);
+      expect(status.stdout).toMatch(/summaries: \d+ done, 0 failed, 0 pending/);
+      return manifest;
+    },
+  };
 }

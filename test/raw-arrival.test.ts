@@ -7,6 +7,7 @@ import {
   jobIds,
   producerConnection,
   QUEUES,
+  queueOptions,
   WAITING_FOR_RAW,
   type WaitingForRawProgress,
 } from '@etml/queues';
@@ -19,7 +20,7 @@ import { ROOT, runEtml, s3Env, startService, storeOf, tempDir, waitFor } from '.
 
 async function clusterQueue(redisUrl: string): Promise<Queue> {
   const connection = await producerConnection(redisUrl);
-  const queue = new Queue(QUEUES.cluster, { connection });
+  const queue = new Queue(QUEUES.cluster, queueOptions(connection));
   onTestFinished(async () => {
     await queue.close();
     connection.disconnect();

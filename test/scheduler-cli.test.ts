@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { addDays, keys, parseRideDate } from '@etml/domain';
+import { addDays, DEFAULT_REDIS_PREFIX, keys, parseRideDate } from '@etml/domain';
 import { getFreePort } from '@etml/embedded';
-import { producerConnection, QUEUES } from '@etml/queues';
+import { producerConnection, QUEUES, queueOptions } from '@etml/queues';
 import { lastDueRideDate } from '@etml/scheduler';
 import { simulateRides } from '@etml/simulate';
 import { type RedisTarget, type S3Target, startFakeLlm, test } from '@etml/testing';
@@ -13,7 +13,7 @@ import { ROOT, runEtml, s3Env, startService, storeOf, waitFor } from './helpers.
 
 async function clusterJobIds(redisUrl: string): Promise<string[]> {
   const connection = await producerConnection(redisUrl);
-  const queue = new Queue(QUEUES.cluster, { connection });
+  const queue = new Queue(QUEUES.cluster, queueOptions(connection));
   onTestFinished(async () => {
     await queue.close();
     connection.disconnect();
@@ -259,7 +259,10 @@ async function startInTerminal(redis: RedisTarget, s3: S3Target) {
   const enqueued = await runEtml(['enqueue', '--date', date], env);
   expect(enqueued.code, enqueued.stderr).toBe(0);
   await waitFor('a summary call in flight', 60_000, () => fake.pending() > 0);
-  const summarize = new Queue(QUEUES.summarize, { connection: { url: redis.url } });
+  const summarize = new Queue(QUEUES.summarize, {
+    connection: { url: redis.url },
+    prefix: DEFAULT_REDIS_PREFIX,
+  });
   onTestFinished(() => summarize.close());
   const active = await summarize.getJobs(['active']);
   expect(active.length).toBeGreaterThan(0);

@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keys, type RideDate } from '@etml/domain';
 import type { LoadDayResult } from '@etml/queues';
-import { enqueueClusterDay, jobIds, QUEUES } from '@etml/queues';
+import { enqueueClusterDay, jobIds, QUEUES, queueOptions } from '@etml/queues';
 import { simulateRides } from '@etml/simulate';
 import type { ObjectStore } from '@etml/storage';
 import { type Job, Queue } from 'bullmq';
@@ -93,8 +93,8 @@ async function countLines(store: ObjectStore, key: string): Promise<number> {
 
 /** A day through the queues: enqueue cluster-D, wait for load-D. */
 export async function runDay(infra: Infra, date: RideDate, timeoutMs: number, tick: () => void) {
-  const clusterQueue = new Queue(QUEUES.cluster, { connection: infra.connection });
-  const loadQueue = new Queue(QUEUES.load, { connection: infra.connection });
+  const clusterQueue = new Queue(QUEUES.cluster, queueOptions(infra.connection));
+  const loadQueue = new Queue(QUEUES.load, queueOptions(infra.connection));
   try {
     const enqueuedAt = Date.now();
     await enqueueClusterDay(clusterQueue, date);

@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { NotFoundError, type RideDate } from '@etml/domain';
+import { queueOptions } from '@etml/queues';
 import type { ObjectStore } from '@etml/storage';
 import type { FakeLlm } from '@etml/testing/fake-llm';
 import { Queue } from 'bullmq';
@@ -83,7 +84,7 @@ export async function rawOnce(
   jobs: number,
   sampler: CpuSampler,
 ): Promise<Raw> {
-  const queue = new Queue(RAW_QUEUE, { connection: infra.connection });
+  const queue = new Queue(RAW_QUEUE, queueOptions(infra.connection));
   try {
     const done = await queue.getCompletedCount();
     const ids = Array.from({ length: jobs }, (_, i) => `raw-${run}-${i}`);

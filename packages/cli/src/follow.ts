@@ -7,6 +7,7 @@ import {
   producerConnection,
   promoteClusterDay,
   QUEUES,
+  queueOptions,
   WAITING_FOR_RAW,
   type WaitingForRawProgress,
 } from '@etml/queues';
@@ -26,9 +27,9 @@ export async function withDayQueues<T>(
 ): Promise<T> {
   const connection = await producerConnection(redisUrl);
   const queues: DayQueues = {
-    cluster: new Queue(QUEUES.cluster, { connection }),
-    load: new Queue(QUEUES.load, { connection }),
-    summarize: new Queue(QUEUES.summarize, { connection }),
+    cluster: new Queue(QUEUES.cluster, queueOptions(connection)),
+    load: new Queue(QUEUES.load, queueOptions(connection)),
+    summarize: new Queue(QUEUES.summarize, queueOptions(connection)),
   };
   try {
     return await use(queues);

@@ -328,7 +328,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'second Ctrl-C forces them (exit 1). If one exits on its own, the others are stopped too. ' +
       "It checks every service's configuration and the board's address first, and starts nothing " +
       'when one would fail (a taken BOARD_PORT is named). The embedded Redis and S3 are started ' +
-      'first when REDIS_URL, S3_ENDPOINT and S3_BUCKET are unset. Without ' +
+      'first when no Redis is configured and S3_ENDPOINT and S3_BUCKET are unset. Without ' +
       'BOARD_PASSWORD the board gets a random password for the run, printed at start; Bull Board ' +
       `is at http://localhost:BOARD_PORT/admin/queues. ${CONFIGURATION}`,
     flags: {},
@@ -539,8 +539,10 @@ export function generalHelp(): string {
   out.push(
     '',
     wrap(
-      'Configuration comes from the environment (README.md, "Configuration"). With REDIS_URL, ' +
-        'S3_ENDPOINT and S3_BUCKET unset, etml starts its own redis-server and S3-API server, ' +
+      'Configuration comes from the environment (README.md, "Configuration"). Redis is ' +
+        'REDIS_URL, or Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_NAME) or a Cluster ' +
+        '(REDIS_CLUSTER_NODES). With none of them, S3_ENDPOINT and S3_BUCKET unset, etml starts ' +
+        'its own redis-server and S3-API server, ' +
         'keeping data in .data/. Exit codes: 0 done, 1 a failure while running, 2 a bad command ' +
         'line, bad input or bad configuration; --verbose adds the stack trace to an error.',
       0,

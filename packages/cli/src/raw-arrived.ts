@@ -1,6 +1,7 @@
 import { DependencyError, type RideDate } from '@etml/domain';
 import { embeddedStatus, redisUrl } from '@etml/embedded';
 import { type Promotion, promoteClusterDay } from '@etml/queues';
+import { withKeyPrefix } from '@etml/runtime';
 import type { CliEnv } from './env.ts';
 import { withDayQueues } from './follow.ts';
 
@@ -10,9 +11,9 @@ import { withDayQueues } from './follow.ts';
  * waiting either, and an upload must not need one.
  */
 async function queuesRedis(env: CliEnv): Promise<string | undefined> {
-  if (env.redisUrl) return env.redisUrl;
+  if (env.redisUrl) return withKeyPrefix(env.redisUrl, env.redisPrefix);
   const running = (await embeddedStatus(env.dataDir)).redis;
-  return running ? redisUrl(running.port) : undefined;
+  return running ? withKeyPrefix(redisUrl(running.port), env.redisPrefix) : undefined;
 }
 
 function describe(date: RideDate, promotion: Promotion): string | undefined {

@@ -3,9 +3,35 @@ import { envBool, envEnum, envInt, envNumber, envString, envTimeZone, envUrl } f
 
 /** Env fragments that several services share; each service's env.ts spreads the ones it needs. */
 
+function isHostPort(item: string): boolean {
+  const match = /^[A-Za-z0-9.-]+:(\d{1,5})$/.exec(item.trim());
+  return match !== null && Number(match[1]) >= 1 && Number(match[1]) <= 65_535;
+}
+
+/** `host:port,host:port`: a Sentinel's or a Cluster's seed addresses. */
+const hostPorts = z
+  .string()
+  .refine(
+    text => text.split(',').every(isHostPort),
+    'must be a comma-separated list of host:port, such as 10.0.0.1:26379,10.0.0.2:26379',
+  );
+
 export const redisEnv = {
   /** Unset in local runs: the project starts its own redis-server. */
   REDIS_URL: envUrl(['redis:', 'rediss:']).optional(),
+  /** With REDIS_SENTINEL_NAME: the master the sentinels name; wins over REDIS_URL. */
+  REDIS_SENTINELS: hostPorts.optional(),
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'must be a Sentinel master name (letters, digits, . _ -)')
+    .optional(),
+  /** A Redis Cluster's seed nodes; wins over REDIS_URL. */
+  REDIS_CLUSTER_NODES: hostPorts.optional(),
+  /** Unset: `{etml}`. A hash tag, so that every key lands in one Cluster slot. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^\{[A-Za-z0-9._-]+\}$/, 'must be a Redis hash tag such as {etml} or {etml-staging}')
+    .optional(),
 };
 
 const bucketName = z

@@ -16,6 +16,29 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
       '`redis://` or `rediss://` URL of the queue Redis. Use AOF and `maxmemory-policy noeviction`.',
   },
   {
+    name: 'REDIS_SENTINELS',
+    default: 'none',
+    description:
+      'Redis Sentinel instead of `REDIS_URL`: the sentinels as `host:port,host:port`. Needs `REDIS_SENTINEL_NAME`; a failover is followed.',
+  },
+  {
+    name: 'REDIS_SENTINEL_NAME',
+    default: 'none',
+    description: 'The master name the sentinels monitor (`sentinel monitor <name> …`).',
+  },
+  {
+    name: 'REDIS_CLUSTER_NODES',
+    default: 'none',
+    description:
+      'A Redis Cluster instead of `REDIS_URL`: some of its nodes as `host:port,host:port`. Not with `REDIS_SENTINELS`.',
+  },
+  {
+    name: 'REDIS_PREFIX',
+    default: '`{etml}`',
+    description:
+      'Prefix of every Redis key, the queues too: a hash tag such as `{etml-staging}`, so a Cluster keeps them in one slot. Separates pipelines sharing a Redis.',
+  },
+  {
     name: 'S3_BUCKET',
     default: 'embedded S3, bucket `etml`',
     description: 'Bucket for input, intermediate results and outputs. Required with `S3_ENDPOINT`.',

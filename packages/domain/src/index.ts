@@ -8,6 +8,7 @@ export {
   NotFoundError,
 } from './errors.ts';
 export {
+  DEFAULT_REDIS_PREFIX,
   keys,
   OUTPUT_FILES,
   type OutputFile,

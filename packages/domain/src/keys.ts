@@ -42,23 +42,32 @@ export const keys = {
 } as const;
 
 /**
- * The pipeline's own Redis keys, beside BullMQ's (`bull:<queue>:…`). All start with `etml:`, so
- * `redis-cli --scan --pattern 'etml:*'` lists them.
+ * Every Redis key the project writes starts with this prefix, BullMQ's included (its `prefix`
+ * option, instead of its default `bull`). The braces are a Redis Cluster hash tag: every key
+ * hashes to one slot, as BullMQ's scripts and the multi-key scripts here need on a Cluster.
  */
-export const redisKeys = {
-  /** Counters for /metrics, a hash: the work done, so a rerun counts again. */
-  metrics: 'etml:metrics',
-  /** Held while output/_latest.json moves, one day at a time across every worker. */
-  latestLock: 'etml:lock:latest',
-  /** Held by the scheduler instance that catches up missed days. */
-  catchUpLock: 'etml:catch-up',
-  /** The LLM requests of the sliding window, shared by every summarize-worker. */
-  llmRequests: 'etml:llm-requests',
-  /** Set when the provider says the quota is spent: no worker calls until it expires. */
-  llmQuotaExhausted: 'etml:llm-quota-exhausted',
-  /** The single flight of one prompt's summary, and its result for those who waited. */
-  summaryLock: (cacheKey: string) => `etml:summary-lock:${cacheKey}`,
-  summaryDone: (cacheKey: string) => `etml:summary-done:${cacheKey}`,
-  /** The sha256s of the outputs last announced for a day, so a rerun of the same bytes is quiet. */
-  webhookPosted: (date: RideDate) => `etml:webhook:${date}`,
-} as const;
+export const DEFAULT_REDIS_PREFIX = '{etml}';
+
+/**
+ * The pipeline's own Redis keys under `prefix`, beside BullMQ's `<prefix>:<queue>:…` (no queue is
+ * named like any of these).
+ */
+export function redisKeys(prefix: string) {
+  return {
+    /** Counters for /metrics, a hash: the work done, so a rerun counts again. */
+    metrics: `${prefix}:metrics`,
+    /** Held while output/_latest.json moves, one day at a time across every worker. */
+    latestLock: `${prefix}:lock:latest`,
+    /** Held by the scheduler instance that catches up missed days. */
+    catchUpLock: `${prefix}:catch-up`,
+    /** The LLM requests of the sliding window, shared by every summarize-worker. */
+    llmRequests: `${prefix}:llm-requests`,
+    /** Set when the provider says the quota is spent: no worker calls until it expires. */
+    llmQuotaExhausted: `${prefix}:llm-quota-exhausted`,
+    /** The single flight of one prompt's summary, and its result for those who waited. */
+    summaryLock: (cacheKey: string) => `${prefix}:summary-lock:${cacheKey}`,
+    summaryDone: (cacheKey: string) => `${prefix}:summary-done:${cacheKey}`,
+    /** The sha256s of the outputs last announced for a day, so a rerun of the same bytes is quiet. */
+    webhookPosted: (date: RideDate) => `${prefix}:webhook:${date}`,
+  } as const;
+}

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { DependencyError } from '@etml/domain';
 import { getFreePort, LOCALHOST, probeTcp } from './net.ts';
@@ -70,6 +70,8 @@ export interface StartRedisOptions {
   detached?: boolean;
   /** Installs redis-server with apt-get when missing (local runs only, never in tests). */
   install?: boolean;
+  /** More redis-server flags, e.g. `--replicaof` or `--cluster-enabled` (tests of topologies). */
+  args?: string[];
 }
 
 export async function isRedisAnswering(port: number): Promise<boolean> {
@@ -101,6 +103,7 @@ export async function startRedisServer(options: StartRedisOptions): Promise<Serv
     '',
     '--daemonize',
     'no',
+    ...(options.args ?? []),
   ];
   return spawnServer({
     name: `redis-server on port ${port}`,
@@ -109,6 +112,45 @@ export async function startRedisServer(options: StartRedisOptions): Promise<Serv
     port,
     ready: () => isRedisAnswering(port),
     ...(options.detached ? { detached: { logFile: join(options.dir, 'redis.log') } } : {}),
+  });
+}
+
+export interface StartSentinelOptions {
+  /** Holds the sentinel's config file, which the sentinel rewrites as it learns. */
+  dir: string;
+  /** The master to watch: its name, its port on 127.0.0.1, and the quorum. */
+  monitor: { name: string; port: number; quorum: number };
+  /** How long a master stays silent before it counts as down; short in tests. */
+  downAfterMs?: number;
+  failoverTimeoutMs?: number;
+}
+
+/** A redis-server in Sentinel mode on 127.0.0.1, watching one master. */
+export async function startRedisSentinel(options: StartSentinelOptions): Promise<ServerHandle> {
+  const binary = ensureRedisServerBinary({ install: false });
+  const port = await getFreePort();
+  mkdirSync(options.dir, { recursive: true });
+  const { name, port: masterPort, quorum } = options.monitor;
+  const config = join(options.dir, 'sentinel.conf');
+  writeFileSync(
+    config,
+    [
+      `port ${port}`,
+      `bind ${LOCALHOST}`,
+      `dir ${options.dir}`,
+      `sentinel monitor ${name} ${LOCALHOST} ${masterPort} ${quorum}`,
+      `sentinel down-after-milliseconds ${name} ${options.downAfterMs ?? 1_000}`,
+      `sentinel failover-timeout ${name} ${options.failoverTimeoutMs ?? 5_000}`,
+      `sentinel parallel-syncs ${name} 1`,
+      '',
+    ].join('\n'),
+  );
+  return spawnServer({
+    name: `redis sentinel on port ${port}`,
+    command: binary,
+    args: [config, '--sentinel'],
+    port,
+    ready: () => isRedisAnswering(port),
   });
 }
 

@@ -1,7 +1,6 @@
-import { keys, type Logger, type RideDate, redisKeys } from '@etml/domain';
-import { tryLock } from '@etml/runtime';
+import { keys, type Logger, type RideDate } from '@etml/domain';
+import { ownKeys, type RedisClient, tryLock } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
-import type { Redis } from 'ioredis';
 import { updateLatest } from './latest.ts';
 import type { DayManifest, Tally } from './manifest.ts';
 import { announceDay, type WebhookOptions } from './webhook.ts';
@@ -9,7 +8,7 @@ import { announceDay, type WebhookOptions } from './webhook.ts';
 export interface PublishDeps {
   store: ObjectStore;
   /** For the _latest.json lock, the /metrics counters and the webhook's mark. */
-  redis: Redis;
+  redis: RedisClient;
   log: Logger;
   /** The job's own log, shown in Bull Board. */
   jobLog: (line: string) => Promise<unknown>;
@@ -23,7 +22,7 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 async function pointLatest(deps: PublishDeps, manifest: DayManifest): Promise<boolean> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const lock = await tryLock(deps.redis, redisKeys.latestLock, 30_000);
+    const lock = await tryLock(deps.redis, ownKeys(deps.redis).latestLock, 30_000);
     if (lock) {
       try {
         return await updateLatest(deps.store, manifest);
@@ -57,15 +56,16 @@ export async function publishDay(
       ? `${store.uri(keys.latest)} now names ${date}`
       : `${store.uri(keys.latest)} names a later day; left as it is`,
   );
+  const { metrics } = ownKeys(deps.redis);
   await deps.redis
     .multi()
-    .hincrby(redisKeys.metrics, 'days_loaded', 1)
-    .hincrby(redisKeys.metrics, 'rides', tally.rides)
-    .hincrby(redisKeys.metrics, 'anomalies', tally.anomalies)
-    .hincrby(redisKeys.metrics, 'llm_calls', tally.calls)
-    .hincrby(redisKeys.metrics, 'cache_hits', tally.cacheHits)
-    .hincrby(redisKeys.metrics, 'prompt_tokens', tally.promptTokens)
-    .hincrby(redisKeys.metrics, 'completion_tokens', tally.completionTokens)
+    .hincrby(metrics, 'days_loaded', 1)
+    .hincrby(metrics, 'rides', tally.rides)
+    .hincrby(metrics, 'anomalies', tally.anomalies)
+    .hincrby(metrics, 'llm_calls', tally.calls)
+    .hincrby(metrics, 'cache_hits', tally.cacheHits)
+    .hincrby(metrics, 'prompt_tokens', tally.promptTokens)
+    .hincrby(metrics, 'completion_tokens', tally.completionTokens)
     .exec();
   if (deps.webhook) {
     await announceDay(

@@ -1,6 +1,6 @@
-import { keys, type Logger, redisKeys } from '@etml/domain';
+import { keys, type Logger } from '@etml/domain';
+import { ownKeys, type RedisClient } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
-import type { Redis } from 'ioredis';
 import type { DayManifest } from './manifest.ts';
 
 export interface WebhookOptions {
@@ -51,14 +51,14 @@ const retryable = (status: number) => status === 408 || status === 429 || status
  */
 export async function announceDay(
   options: WebhookOptions,
-  deps: { redis: Redis; store: ObjectStore; log: Logger; jobLog?: (line: string) => unknown },
+  deps: { redis: RedisClient; store: ObjectStore; log: Logger; jobLog?: (line: string) => unknown },
   manifest: DayManifest,
 ): Promise<'posted' | 'already posted' | 'failed'> {
   const { redis, log } = deps;
   const note = async (line: string) => {
     await deps.jobLog?.(line);
   };
-  const mark = redisKeys.webhookPosted(manifest.date);
+  const mark = ownKeys(redis).webhookPosted(manifest.date);
   const outputs = Object.values(manifest.files)
     .map(file => file.sha256)
     .join(',');

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@etml/runtime';
 
 /**
  * Reads of BullMQ's own Redis keys, for what its API offers only one job at a time. Written
@@ -32,7 +32,7 @@ export const childKey = (queueQualifiedName: string, jobId: string) =>
 
 /** Where each of these children stands towards `parent`, in one round trip. */
 export async function childStates(
-  redis: Redis,
+  redis: RedisClient,
   parent: ParentRef,
   childKeys: readonly string[],
 ): Promise<ChildState[]> {

@@ -1,27 +1,35 @@
 import { once } from 'node:events';
 import { DependencyError } from '@etml/domain';
-import { Redis } from 'ioredis';
+import {
+  checkRedisTarget,
+  createRedisClient,
+  keyPrefixOf,
+  type RedisClient,
+  type RedisTarget,
+} from '@etml/runtime';
 
 /**
  * A connection for a Worker: commands wait through Redis outages instead of failing, as
  * BullMQ's blocking calls require (maxRetriesPerRequest null).
  */
-export function workerConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null });
+export function workerConnection(target: RedisTarget): RedisClient {
+  return createRedisClient(target, { maxRetriesPerRequest: null });
 }
 
 /**
  * A connection for a producer (CLI, scheduler): fails fast when Redis is down rather than
- * queueing commands in memory, and is ready when this resolves. A command line gives up after
- * three reconnections; a long-running service (`lasting`: the board) keeps reconnecting through
- * an outage of any length, 1, 2, 4… up to 30 s apart.
+ * queueing commands in memory, and is ready when this resolves. A Sentinel master name the
+ * sentinels do not know is a ConfigError. A command line gives up after three reconnections; a
+ * long-running service (`lasting`: the board) keeps reconnecting through an outage of any
+ * length, 1, 2, 4… up to 30 s apart.
  */
 export async function producerConnection(
-  url: string,
+  target: RedisTarget,
   timeoutMs = 5_000,
   lasting = false,
-): Promise<Redis> {
-  const redis = new Redis(url, {
+): Promise<RedisClient> {
+  await checkRedisTarget(target);
+  const redis = createRedisClient(target, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     retryStrategy: lasting
@@ -46,4 +54,13 @@ export async function producerConnection(
     const reason = lastError?.message ?? (error as Error).message;
     throw new DependencyError(`Redis is not reachable: ${reason}`, { cause: error });
   }
+}
+
+/**
+ * Options for a Queue, Worker, QueueEvents or FlowProducer on `connection`: every key under its
+ * target's hash-tagged prefix (`{etml}` unless REDIS_PREFIX says otherwise), never BullMQ's
+ * default `bull`, so each queue lives in one Cluster slot and all queues in the same one.
+ */
+export function queueOptions(connection: RedisClient): { connection: RedisClient; prefix: string } {
+  return { connection, prefix: keyPrefixOf(connection) };
 }

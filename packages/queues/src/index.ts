@@ -25,7 +25,7 @@ export {
   WAITING_FOR_RAW,
   type WaitingForRawProgress,
 } from './catalog.ts';
-export { producerConnection, workerConnection } from './connection.ts';
+export { producerConnection, queueOptions, workerConnection } from './connection.ts';
 export { type Enqueued, enqueueClusterDay, enqueueLoadDay, jobsSayDone } from './enqueue.ts';
 export { jobIds, rideIdPart } from './ids.ts';
 export {

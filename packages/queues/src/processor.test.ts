@@ -2,7 +2,7 @@ import { test } from '@etml/testing';
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import { describe, expect, onTestFinished } from 'vitest';
 import { JOBS, QUEUES } from './catalog.ts';
-import { producerConnection, workerConnection } from './connection.ts';
+import { producerConnection, queueOptions, workerConnection } from './connection.ts';
 import { checkProcessors, createWorker, processorFor } from './processor.ts';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -12,8 +12,8 @@ describe('the catalog drives the workers', () => {
     redis,
   }) => {
     const connection = await producerConnection(redis.url);
-    const queue = new Queue(QUEUES.load, { connection });
-    const events = new QueueEvents(QUEUES.load, { connection: workerConnection(redis.url) });
+    const queue = new Queue(QUEUES.load, queueOptions(connection));
+    const events = new QueueEvents(QUEUES.load, queueOptions(workerConnection(redis.url)));
     const seen: unknown[] = [];
     const worker = createWorker(
       QUEUES.load,
@@ -89,7 +89,7 @@ describe('a job that vanishes under its worker', () => {
     '(%s of its keys while it runs) is dropped with one warning naming it, no error, and the worker goes on',
     async (how, { redis }) => {
       const connection = await producerConnection(redis.url);
-      const queue = new Queue(QUEUES.load, { connection });
+      const queue = new Queue(QUEUES.load, queueOptions(connection));
       const lines: string[] = [];
       const log = {
         debug() {},
@@ -120,7 +120,7 @@ describe('a job that vanishes under its worker', () => {
         // A lock renewed every 250 ms: its renewals fail again and again while the job runs.
         { connection: workerConnection(redis.url), log, lockDuration: 500 },
       );
-      const events = new QueueEvents(QUEUES.load, { connection: workerConnection(redis.url) });
+      const events = new QueueEvents(QUEUES.load, queueOptions(workerConnection(redis.url)));
       onTestFinished(async () => {
         await worker.close();
         await events.close();

@@ -1,7 +1,8 @@
 import type { Logger } from '@etml/domain';
+import type { RedisClient } from '@etml/runtime';
 import { type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { JOBS, type JobSpec, type PayloadOf, type QueueName, type ResultOf } from './catalog.ts';
+import { queueOptions } from './connection.ts';
 import { reportRedisError, vanishedJob } from './redis-errors.ts';
 
 /** A job's processor, with the catalog entry it serves. */
@@ -59,7 +60,7 @@ export function checkProcessors(queue: QueueName, processors: readonly JobProces
 }
 
 export interface CreateWorkerOptions extends Omit<WorkerOptions, 'connection'> {
-  connection: Redis;
+  connection: RedisClient;
   log: Logger;
   /**
    * How each job's end is logged. `step` (the default): a job is a day's step, so its completion
@@ -92,7 +93,7 @@ export function createWorker(
       }
       return process(job, token, signal);
     },
-    rest,
+    { ...rest, ...queueOptions(rest.connection) },
   );
   worker.on('error', error => reportRedisError(log, { queue }, error));
   worker.on('failed', (job: Job | undefined, error: Error) => {

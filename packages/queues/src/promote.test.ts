@@ -1,4 +1,5 @@
 import { parseRideDate } from '@etml/domain';
+import { queueOptions } from '@etml/queues';
 import { test } from '@etml/testing';
 import { Queue } from 'bullmq';
 import { describe, expect, onTestFinished } from 'vitest';
@@ -12,7 +13,7 @@ describe('promoteClusterDay', () => {
     redis,
   }) => {
     const connection = await producerConnection(redis.url);
-    const queue = new Queue(QUEUES.cluster, { connection });
+    const queue = new Queue(QUEUES.cluster, queueOptions(connection));
     onTestFinished(async () => {
       await queue.close();
       connection.disconnect();

@@ -1,6 +1,7 @@
 import { ensureEmbeddedRedis, ensureEmbeddedS3, S3RVER_CREDENTIALS } from '@etml/embedded';
 import { createObjectStore, type ObjectStore } from '@etml/storage';
 import { EMBEDDED_BUCKET, type Infra } from './infra.ts';
+import { describeRedisTarget, type RedisTarget, redactUrl, withKeyPrefix } from './redis-target.ts';
 
 export interface Connected<T> {
   value: T;
@@ -8,20 +9,6 @@ export interface Connected<T> {
   description: string;
   /** Set for the embedded S3 server: where it keeps objects on local disk. */
   embeddedDir?: string;
-}
-
-/** A URL fit to print: any user name and password are masked. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.username || parsed.password) {
-      parsed.username = parsed.username ? '***' : '';
-      parsed.password = parsed.password ? '***' : '';
-    }
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return '(unparseable URL)';
-  }
 }
 
 /** The configured S3 store, or the embedded S3-API server when S3_ENDPOINT and S3_BUCKET are unset. */
@@ -50,13 +37,16 @@ export async function connectStore(env: Infra): Promise<Connected<ObjectStore>> 
   };
 }
 
-/** The configured Redis URL, or the embedded redis-server's when REDIS_URL is unset. */
-export async function connectRedis(env: Infra): Promise<Connected<string>> {
-  if (env.redisUrl) return { value: env.redisUrl, description: redactUrl(env.redisUrl) };
+/** The configured Redis target, or the embedded redis-server's URL when none is set. */
+export async function connectRedis(env: Infra): Promise<Connected<RedisTarget>> {
+  if (env.redisUrl) {
+    const value = withKeyPrefix(env.redisUrl, env.redisPrefix);
+    return { value, description: describeRedisTarget(value) };
+  }
   const server = await ensureEmbeddedRedis(env.dataDir, { install: true });
   const verb = server.started ? 'started' : 'running';
   return {
-    value: server.url,
+    value: withKeyPrefix(server.url, env.redisPrefix),
     description: `embedded redis-server at ${server.url} (${verb}, pid ${server.pid}, data in ${server.dir})`,
   };
 }

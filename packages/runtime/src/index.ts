@@ -1,9 +1,21 @@
 export { closeOnce } from './close-once.ts';
-export { type Connected, connectRedis, connectStore, redactUrl } from './connect.ts';
+export { type Connected, connectRedis, connectStore } from './connect.ts';
 export { EMBEDDED_BUCKET, type Infra, infraEnv, infraFrom, PROJECT_ROOT } from './infra.ts';
 export { type RedisLock, tryLock } from './lock.ts';
 export { createLogger, type Logger, type LogLevel } from './log.ts';
 export { redisEvictionPolicy } from './redis-ready.ts';
+export {
+  checkRedisTarget,
+  createRedisClient,
+  describeRedisTarget,
+  keyPrefixOf,
+  ownKeys,
+  type RedisClient,
+  type RedisTarget,
+  redactUrl,
+  redisTargetFrom,
+  withKeyPrefix,
+} from './redis-target.ts';
 export {
   type RunningService,
   runService,

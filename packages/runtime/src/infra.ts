@@ -4,6 +4,7 @@ import { redisEnv, s3Env } from '@etml/config';
 import { ConfigError } from '@etml/domain';
 import type { S3Settings } from '@etml/storage';
 import { z } from 'zod';
+import { type RedisTarget, redisTargetFrom } from './redis-target.ts';
 
 /** The repository root: packages/runtime/src/ is three levels below it. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -20,8 +21,10 @@ export const infraEnv = {
 type InfraEnv = z.output<z.ZodObject<typeof infraEnv>>;
 
 export interface Infra {
-  /** Unset: the embedded redis-server. */
-  redisUrl: string | undefined;
+  /** A Redis URL, Sentinel or Cluster (see redis-target.ts). Unset: the embedded redis-server. */
+  redisUrl: RedisTarget | undefined;
+  /** REDIS_PREFIX; unset: the default, `{etml}`. */
+  redisPrefix: string | undefined;
   /** Unset: the embedded S3-API server. */
   s3: S3Settings | undefined;
   s3Prefix: string;
@@ -34,7 +37,8 @@ export function infraFrom(env: InfraEnv): Infra {
     throw new ConfigError(['S3_BUCKET is required when S3_ENDPOINT is set']);
   }
   return {
-    redisUrl: env.REDIS_URL,
+    redisUrl: redisTargetFrom(env),
+    redisPrefix: env.REDIS_PREFIX,
     s3: env.S3_BUCKET
       ? {
           bucket: env.S3_BUCKET,

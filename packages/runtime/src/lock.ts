@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-target.ts';
 
 // Release or renew only while the lock is still ours: an expired one may be someone else's now.
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
@@ -13,7 +13,7 @@ export interface RedisLock {
 
 /** Takes the lock, or returns undefined when someone else holds it. */
 export async function tryLock(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   ttlMs: number,
 ): Promise<RedisLock | undefined> {

@@ -8,6 +8,7 @@ import { runService } from './service.ts';
 function infraFor(redis: RedisTarget, s3?: S3Target): Infra {
   return {
     redisUrl: redis.url,
+    redisPrefix: undefined,
     s3: s3 && {
       bucket: s3.bucket,
       prefix: '',

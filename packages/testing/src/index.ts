@@ -9,3 +9,10 @@ export {
 export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './fault-proxy.ts';
 export { type RedisTarget, type S3Target, test } from './fixtures.ts';
 export { redisClients } from './redis-clients.ts';
+export {
+  type RedisCluster,
+  redisCommand,
+  type SentinelGroup,
+  startRedisCluster,
+  startSentinelGroup,
+} from './redis-topologies.ts';

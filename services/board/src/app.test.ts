@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { producerConnection } from '@etml/queues';
+import { producerConnection, queueOptions } from '@etml/queues';
 import { test } from '@etml/testing';
 import { Queue } from 'bullmq';
 import { describe, expect, onTestFinished } from 'vitest';
@@ -11,7 +11,7 @@ const basic = (user: string, password: string) =>
 
 async function startBoard(redisUrl: string, auth: typeof AUTH | null = AUTH) {
   const connection = await producerConnection(redisUrl);
-  const queues = PIPELINE_QUEUES.map(name => new Queue(name, { connection }));
+  const queues = PIPELINE_QUEUES.map(name => new Queue(name, queueOptions(connection)));
   const server = createBoardApp({ queues, redis: connection, auth }).listen(0, '127.0.0.1');
   await new Promise(resolve => server.once('listening', resolve));
   onTestFinished(async () => {

@@ -1,11 +1,10 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { redisKeys } from '@etml/domain';
 import { QUEUES } from '@etml/queues';
+import { ownKeys, type RedisClient } from '@etml/runtime';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
-import type { Redis } from 'ioredis';
 import { basicAuth } from './auth.ts';
 
 export const BOARD_PATH = '/admin/queues';
@@ -13,7 +12,7 @@ export const BOARD_PATH = '/admin/queues';
 export interface BoardAppOptions {
   /** Every pipeline queue, by name. */
   queues: Queue[];
-  redis: Redis;
+  redis: RedisClient;
   /** null: no authentication (BOARD_AUTH=off). */
   auth: { username: string; password: string } | null;
 }
@@ -29,7 +28,7 @@ const METRIC_FIELDS = [
 ] as const;
 
 /** Prometheus text: job counts per queue and state, and the pipeline's own counters. */
-async function metricsText(queues: Queue[], redis: Redis): Promise<string> {
+async function metricsText(queues: Queue[], redis: RedisClient): Promise<string> {
   const lines = [
     '# HELP etml_queue_jobs Jobs in each queue, by state.',
     '# TYPE etml_queue_jobs gauge',
@@ -48,7 +47,7 @@ async function metricsText(queues: Queue[], redis: Redis): Promise<string> {
       lines.push(`etml_queue_jobs{queue="${queue.name}",state="${state}"} ${n}`);
     }
   }
-  const totals = await redis.hgetall(redisKeys.metrics);
+  const totals = await redis.hgetall(ownKeys(redis).metrics);
   for (const [field, help] of METRIC_FIELDS) {
     lines.push(`# HELP etml_${field}_total ${help}.`, `# TYPE etml_${field}_total counter`);
     lines.push(`etml_${field}_total ${Number(totals[field] ?? 0)}`);

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { type AddressInfo, createServer, type Server as NetServer } from 'node:net';
 import { ConfigError } from '@etml/domain';
-import { producerConnection, reportRedisError } from '@etml/queues';
+import { producerConnection, queueOptions, reportRedisError } from '@etml/queues';
 import { closeOnce, type Logger } from '@etml/runtime';
 import { Queue } from 'bullmq';
 import { createBoardApp, PIPELINE_QUEUES } from './app.ts';
@@ -21,7 +21,7 @@ export async function serveBoard(options: ServeBoardOptions) {
   const { log } = options;
   // Lasting: the board outlives any Redis outage, while /healthz answers 503 at once.
   const connection = await producerConnection(options.redisUrl, 5_000, true);
-  const queues = PIPELINE_QUEUES.map(name => new Queue(name, { connection }));
+  const queues = PIPELINE_QUEUES.map(name => new Queue(name, queueOptions(connection)));
   for (const queue of queues) {
     queue.on('error', error => reportRedisError(log, { queue: queue.name }, error));
   }

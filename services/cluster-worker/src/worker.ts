@@ -2,6 +2,7 @@ import {
   createWorker,
   enqueueLoadDay,
   QUEUES,
+  queueOptions,
   reportRedisError,
   workerConnection,
 } from '@etml/queues';
@@ -24,7 +25,7 @@ export interface ClusterWorkerOptions extends Omit<ClusterProcessorDeps, 'handOf
  */
 export function createClusterWorker(options: ClusterWorkerOptions) {
   const connection = workerConnection(options.redisUrl);
-  const loadQueue = new Queue(QUEUES.load, { connection });
+  const loadQueue = new Queue(QUEUES.load, queueOptions(connection));
   loadQueue.on('error', error => reportRedisError(options.log, { queue: QUEUES.load }, error));
   const worker = createWorker(
     QUEUES.cluster,

@@ -1,5 +1,5 @@
 import { keys, parseRideDate } from '@etml/domain';
-import { producerConnection, QUEUES } from '@etml/queues';
+import { producerConnection, QUEUES, queueOptions } from '@etml/queues';
 import { createLogger } from '@etml/runtime';
 import { createObjectStore } from '@etml/storage';
 import { test } from '@etml/testing';
@@ -28,8 +28,8 @@ describe('catch-up on a real Redis and S3', () => {
     const schedulers = await Promise.all(
       [1, 2].map(async () => {
         const connection = await producerConnection(redis.url);
-        const clusterQueue = new Queue(QUEUES.cluster, { connection });
-        const loadQueue = new Queue(QUEUES.load, { connection });
+        const clusterQueue = new Queue(QUEUES.cluster, queueOptions(connection));
+        const loadQueue = new Queue(QUEUES.load, queueOptions(connection));
         onTestFinished(async () => {
           await Promise.all([clusterQueue.close(), loadQueue.close()]);
           connection.disconnect();

@@ -1,16 +1,15 @@
-import { addDays, keys, type RideDate, redisKeys, rideDateRange } from '@etml/domain';
+import { addDays, keys, type RideDate, rideDateRange } from '@etml/domain';
 import { enqueueClusterDay, jobIds, jobsSayDone } from '@etml/queues';
-import { type Logger, tryLock } from '@etml/runtime';
+import { type Logger, ownKeys, type RedisClient, tryLock } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { lastDueRideDate } from './schedule.ts';
 
 export interface CatchUpDeps {
   clusterQueue: Queue;
   loadQueue: Queue;
   store: ObjectStore;
-  redis: Redis;
+  redis: RedisClient;
   pattern: string;
   tz: string;
   /** How many ride dates back, up to the last one due, are checked. 0 turns catch-up off. */
@@ -31,7 +30,7 @@ export interface CatchUpDeps {
  */
 export async function catchUp(deps: CatchUpDeps, now = new Date()): Promise<RideDate[]> {
   if (deps.days === 0) return [];
-  const lock = await tryLock(deps.redis, redisKeys.catchUpLock, 60_000);
+  const lock = await tryLock(deps.redis, ownKeys(deps.redis).catchUpLock, 60_000);
   if (!lock) return [];
   try {
     const last = lastDueRideDate(deps.pattern, deps.tz, now);

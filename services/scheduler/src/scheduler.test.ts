@@ -1,5 +1,5 @@
 import { addDays, keys, rideDateInZone } from '@etml/domain';
-import { producerConnection, QUEUES, type TickResult } from '@etml/queues';
+import { producerConnection, QUEUES, queueOptions, type TickResult } from '@etml/queues';
 import { createLogger } from '@etml/runtime';
 import { createObjectStore } from '@etml/storage';
 import { type S3Target, test } from '@etml/testing';
@@ -19,7 +19,7 @@ const storeOn = (s3: S3Target) =>
 describe('the scheduler on a real Redis', () => {
   test('upserts the Job Scheduler only when it changed', async ({ redis }) => {
     const connection = await producerConnection(redis.url);
-    const queue = new Queue(QUEUES.scheduler, { connection });
+    const queue = new Queue(QUEUES.scheduler, queueOptions(connection));
     onTestFinished(async () => {
       await queue.close();
       connection.disconnect();
@@ -61,8 +61,8 @@ describe('the scheduler on a real Redis', () => {
     onTestFinished(() => scheduler.close());
     expect(scheduler.caughtUp).toEqual([yesterday]);
     const connection = await producerConnection(redis.url);
-    const schedulerQueue = new Queue(QUEUES.scheduler, { connection });
-    const clusterQueue = new Queue(QUEUES.cluster, { connection });
+    const schedulerQueue = new Queue(QUEUES.scheduler, queueOptions(connection));
+    const clusterQueue = new Queue(QUEUES.cluster, queueOptions(connection));
     onTestFinished(async () => {
       await Promise.all([schedulerQueue.close(), clusterQueue.close()]);
       connection.disconnect();
@@ -111,7 +111,7 @@ describe('the scheduler on a real Redis', () => {
     expect(tick.date).toBe(expected);
     expect(tick.cluster.jobId).toBe(`cluster-${expected}`);
     const connection = await producerConnection(redis.url);
-    const clusterQueue = new Queue(QUEUES.cluster, { connection });
+    const clusterQueue = new Queue(QUEUES.cluster, queueOptions(connection));
     onTestFinished(async () => {
       await clusterQueue.close();
       connection.disconnect();

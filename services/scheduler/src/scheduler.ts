@@ -4,6 +4,7 @@ import {
   JOBS,
   processorFor,
   QUEUES,
+  queueOptions,
   reportRedisError,
   type TickResult,
   workerConnection,
@@ -73,9 +74,9 @@ function firedAt(job: Job): number {
 export async function createScheduler(options: SchedulerOptions) {
   const { log } = options;
   const connection = workerConnection(options.redisUrl);
-  const schedulerQueue = new Queue(QUEUES.scheduler, { connection });
-  const clusterQueue = new Queue(QUEUES.cluster, { connection });
-  const loadQueue = new Queue(QUEUES.load, { connection });
+  const schedulerQueue = new Queue(QUEUES.scheduler, queueOptions(connection));
+  const clusterQueue = new Queue(QUEUES.cluster, queueOptions(connection));
+  const loadQueue = new Queue(QUEUES.load, queueOptions(connection));
   for (const queue of [schedulerQueue, clusterQueue, loadQueue]) {
     queue.on('error', error => reportRedisError(log, { queue: queue.name }, error));
   }

@@ -1,3 +1,4 @@
+import { DEFAULT_REDIS_PREFIX, redisKeys } from '@etml/domain';
 import { createObjectStore } from '@etml/storage';
 import { PROMPT_VERSION } from '@etml/summarization';
 import { redisClients, type S3Target, test } from '@etml/testing';
@@ -6,6 +7,7 @@ import { describe, expect } from 'vitest';
 import { type CachedSummary, SummaryCache } from './cache.ts';
 
 const KEY = 'a'.repeat(64);
+const LOCK = redisKeys(DEFAULT_REDIS_PREFIX).summaryLock(KEY);
 
 const storeFor = (s3: S3Target) =>
   createObjectStore({
@@ -64,10 +66,10 @@ describe('SummaryCache on real Redis and S3', () => {
     await expect(
       cache.getOrCompute(KEY, async () => Promise.reject(new Error('LLM down'))),
     ).rejects.toThrow('LLM down');
-    expect(await client.exists(`etml:summary-lock:${KEY}`)).toBe(0);
+    expect(await client.exists(LOCK)).toBe(0);
 
     // A worker killed while holding the lock: nothing releases it but its expiry.
-    await client.set(`etml:summary-lock:${KEY}`, 'dead-worker', 'PX', 500);
+    await client.set(LOCK, 'dead-worker', 'PX', 500);
     const started = Date.now();
     const result = await cache.getOrCompute(KEY, async () => summary('Recovered.'));
     expect(result).toEqual({ value: summary('Recovered.'), hit: false });

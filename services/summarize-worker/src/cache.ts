@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { keys, redisKeys } from '@etml/domain';
-import { tryLock } from '@etml/runtime';
+import { keys } from '@etml/domain';
+import { ownKeys, type RedisClient, tryLock } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import { LIKELY_CAUSES, type LikelyCause } from '@etml/summarization';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 
 /** One stored summary: what the output record needs, and what it cost. */
@@ -49,14 +48,14 @@ export interface SummaryCacheOptions {
  */
 export class SummaryCache {
   private readonly store: ObjectStore;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly lockTtlMs: number;
   private readonly pollMs: number;
   private readonly maxWaitMs: number;
   private readonly memo = new Map<string, CachedSummary>();
   private readonly memoSize: number;
 
-  constructor(store: ObjectStore, redis: Redis, options: SummaryCacheOptions = {}) {
+  constructor(store: ObjectStore, redis: RedisClient, options: SummaryCacheOptions = {}) {
     this.store = store;
     this.redis = redis;
     this.lockTtlMs = options.lockTtlMs ?? 30_000;
@@ -94,8 +93,8 @@ export class SummaryCache {
     compute: () => Promise<CachedSummary>,
     signal?: AbortSignal,
   ): Promise<{ value: CachedSummary; hit: boolean }> {
-    const lock = redisKeys.summaryLock(key);
-    const done = redisKeys.summaryDone(key);
+    const lock = ownKeys(this.redis).summaryLock(key);
+    const done = ownKeys(this.redis).summaryDone(key);
     const deadline = Date.now() + this.maxWaitMs;
     for (;;) {
       // A half-written object does not parse, so reading while another worker writes is safe.

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@etml/runtime';
 
 /**
  * Takes a slot if the provider has not asked everyone to wait (KEYS[2]), fewer than max calls are
@@ -126,12 +126,12 @@ export class RequestLimiter {
   readonly maxTokens: number | undefined;
   readonly windowMs: number;
   private readonly leaseMs: number;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly key: string;
   private counter = 0;
   private readonly id = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
 
-  constructor(redis: Redis, options: RequestLimiterOptions) {
+  constructor(redis: RedisClient, options: RequestLimiterOptions) {
     this.redis = redis;
     this.key = options.key;
     this.max = options.max;

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type RideDate, redisKeys } from '@etml/domain';
+import type { RideDate } from '@etml/domain';
 import { JOBS, JobVanished, processorFor, type SummarizeResult } from '@etml/queues';
-import type { Logger } from '@etml/runtime';
+import { type Logger, ownKeys, type RedisClient } from '@etml/runtime';
 import {
   buildPrompt,
   cacheKey,
@@ -14,7 +14,6 @@ import {
   type Summarizer,
 } from '@etml/summarization';
 import { type Job, type Queue, RateLimitError, UnrecoverableError, WaitingError } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { CachedSummary, SummaryCache } from './cache.ts';
 import type { CallTokens } from './limiter.ts';
 import { refreshIfLate } from './load/refresh.ts';
@@ -40,7 +39,7 @@ export interface SummarizeDeps {
   refreshDelayMs: number;
   /** The worker's maxStartedAttempts: a job started this often is not retried. */
   maxStartedAttempts?: number;
-  redis: Redis;
+  redis: RedisClient;
   log: Logger;
 }
 
@@ -120,7 +119,7 @@ export function summarizeProcessor(deps: SummarizeDeps) {
         // Checked once this job holds an LLM slot: jobs queued for a slot when the quota ran
         // out must not call either.
         if (summarizer.source === 'llm') {
-          const since = await deps.redis.get(redisKeys.llmQuotaExhausted);
+          const since = await deps.redis.get(ownKeys(deps.redis).llmQuotaExhausted);
           if (since) {
             throw new UnrecoverableError(`LLM quota exhausted at ${host} (not retried): ${since}`);
           }
@@ -137,7 +136,13 @@ export function summarizeProcessor(deps: SummarizeDeps) {
           if (failure.kind === 'quota') {
             // Recorded before this slot is released, so the next job in line sees it.
             const note = `${failure.message} (seen ${new Date().toISOString()} by job ${job.id})`;
-            await deps.redis.set(redisKeys.llmQuotaExhausted, note, 'PX', QUOTA_PAUSE_MS, 'NX');
+            await deps.redis.set(
+              ownKeys(deps.redis).llmQuotaExhausted,
+              note,
+              'PX',
+              QUOTA_PAUSE_MS,
+              'NX',
+            );
           }
           throw new LlmCallFailed(failure, error);
         });
@@ -221,7 +226,7 @@ export function summarizeProcessor(deps: SummarizeDeps) {
         case 'quota': {
           const pauseMs = QUOTA_PAUSE_MS;
           const note = `${failure.message} (seen ${new Date().toISOString()} by job ${job.id})`;
-          await deps.redis.set(redisKeys.llmQuotaExhausted, note, 'PX', pauseMs, 'NX');
+          await deps.redis.set(ownKeys(deps.redis).llmQuotaExhausted, note, 'PX', pauseMs, 'NX');
           log.error('LLM quota exhausted: no calls for a while', {
             pauseMs,
             error: failure.message,

@@ -1,7 +1,12 @@
-import { redisKeys } from '@etml/domain';
 import type { WebhookOptions } from '@etml/outputs';
-import { createWorker, QUEUES, reportRedisError, workerConnection } from '@etml/queues';
-import { type CodeVersion, closeOnce, type Logger } from '@etml/runtime';
+import {
+  createWorker,
+  QUEUES,
+  queueOptions,
+  reportRedisError,
+  workerConnection,
+} from '@etml/queues';
+import { type CodeVersion, closeOnce, type Logger, ownKeys } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import type { Summarizer } from '@etml/summarization';
 import { Queue, type WorkerOptions } from 'bullmq';
@@ -57,8 +62,8 @@ export interface SummarizeWorkerOptions {
 export function createSummarizeWorker(options: SummarizeWorkerOptions) {
   const { log } = options;
   const connection = workerConnection(options.redisUrl);
-  const summarizeQueue = new Queue(QUEUES.summarize, { connection });
-  const loadQueue = new Queue(QUEUES.load, { connection });
+  const summarizeQueue = new Queue(QUEUES.summarize, queueOptions(connection));
+  const loadQueue = new Queue(QUEUES.load, queueOptions(connection));
   for (const queue of [summarizeQueue, loadQueue]) {
     queue.on('error', error => reportRedisError(log, { queue: queue.name }, error));
   }
@@ -67,7 +72,7 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
   const maxStartedAttempts = 500;
   const llmSlots = new Semaphore(options.llmConcurrency);
   const limiter = new RequestLimiter(connection, {
-    key: redisKeys.llmRequests,
+    key: ownKeys(connection).llmRequests,
     max: options.maxRequestsPerMinute,
     maxTokens: options.maxTokensPerMinute,
     windowMs: options.limiterWindowMs ?? 60_000,

@@ -1,10 +1,10 @@
 import { type ClusteringRecord, keys, type RideDate, readVerdict } from '@etml/domain';
 import type { LlmPlan } from '@etml/outputs';
 import { childKey, childStates, JOBS, type LoadDayResult } from '@etml/queues';
+import type { RedisClient } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import { buildPrompt, estimateRequestCostUsd, type PromptInput } from '@etml/summarization';
 import { Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { promptId, promptInputOf, writeDayPrompts } from '../prompts.ts';
 import { type DayBudget, planLlm } from './budget.ts';
 import { clusteredLines } from './clustered.ts';
@@ -14,7 +14,7 @@ export interface FanOutDeps {
   /** Where the children go; the parent lives in the load queue. */
   summarizeQueue: Queue;
   /** The connection under summarizeQueue, to look children up in bulk. */
-  redis: Redis;
+  redis: RedisClient;
   /** Tries per summary, and the first backoff; the catalog's defaults otherwise. */
   retry?: { attempts: number; backoffMs: number } | undefined;
   /** The model the summaries come from, whose list price the budget's estimates use. */

@@ -6,6 +6,7 @@ import {
   processorFor,
   producerConnection,
   QUEUES,
+  queueOptions,
   workerConnection,
 } from '@etml/queues';
 import { createLogger } from '@etml/runtime';
@@ -28,7 +29,7 @@ describe('refresh-day', () => {
     redis,
   }) => {
     const connection = await producerConnection(redis.url);
-    const loadQueue = new Queue(QUEUES.load, { connection });
+    const loadQueue = new Queue(QUEUES.load, queueOptions(connection));
     // A load-D that holds each run until the test lets it go.
     let runs = 0;
     let release: () => void = () => {};
