@@ -1,8 +1,7 @@
 import { parseRideDate } from '@etml/domain';
-import { redisUrl, startRedisServer } from '@etml/embedded';
 import { test } from '@etml/testing';
-import { describe, expect, onTestFinished } from 'vitest';
-import { tempDir, waitFor } from './helpers.ts';
+import { describe, expect } from 'vitest';
+import { ownRedisServer, waitFor } from './helpers.ts';
 import { startServicesDay } from './pipeline.ts';
 
 const date = parseRideDate('2025-07-30');
@@ -12,17 +11,14 @@ describe('a Redis restart in the middle of a day', () => {
     timeout: 180_000,
   }, async ({ s3 }) => {
     // A redis-server of this test's own, since it is stopped and started again.
-    const dir = tempDir('etml-redis-');
-    let redis = await startRedisServer({ dir });
-    const port = redis.port;
-    onTestFinished(() => redis.stop());
-    const day = await startServicesDay(s3, { REDIS_URL: redisUrl(port) }, date);
+    const redis = await ownRedisServer();
+    const day = await startServicesDay(s3, { REDIS_URL: redis.url }, date);
 
     await waitFor('summaries under way', 60_000, () => day.fake.count(200) >= 15);
     await redis.stop();
     const answeredWhileUp = day.fake.count(200);
     await new Promise(resolve => setTimeout(resolve, 2_000));
-    redis = await startRedisServer({ dir, port });
+    await redis.start();
     const restarted = Date.now();
 
     const manifest = await day.completed(120_000);
