@@ -1,5 +1,5 @@
 import type { RideDate } from '@etml/domain';
-import { readManifest } from '@etml/outputs';
+import { failedOverShare, readManifest } from '@etml/outputs';
 import type { ObjectStore } from '@etml/storage';
 import { shareFlag } from './args.ts';
 
@@ -18,9 +18,9 @@ export async function tooManyFailedSummaries(
 ): Promise<string | undefined> {
   const manifest = await readManifest(store, date);
   if (!manifest) return undefined;
-  const { llm, extractive, failed } = manifest.counts.summaries_by_source;
-  const total = llm + extractive + failed;
-  if (failed === 0 || failed / total <= maxShare) return undefined;
+  const over = failedOverShare(manifest, maxShare);
+  if (!over) return undefined;
+  const { failed, total } = over;
   const first = manifest.failed_summaries[0];
   return (
     `${date}: ${failed} of ${total} summaries failed (more than --max-failed-share ${maxShare} allows)` +

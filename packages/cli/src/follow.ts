@@ -9,7 +9,7 @@ import {
   QUEUES,
   queueOptions,
   WAITING_FOR_RAW,
-  type WaitingForRawProgress,
+  waitingFor,
 } from '@etml/queues';
 import { findRawInputs, type ObjectStore } from '@etml/storage';
 import { Queue } from 'bullmq';
@@ -123,18 +123,6 @@ export function clockTime(ms: number, tz: string): string {
     timeZone: tz,
   }).format(ms);
   return tz === 'UTC' ? `${time} UTC` : time;
-}
-
-/** cluster-D's own account of its wait, if it is waiting for raw input. */
-export function waitingFor(
-  state: string,
-  progress: unknown,
-): { key: string; nextCheckAt: number } | undefined {
-  const waiting = progress as Partial<WaitingForRawProgress> | undefined;
-  // A promoted job keeps its old progress until it reports anew: only a delayed job still waits.
-  if (state !== 'delayed' || waiting?.phase !== WAITING_FOR_RAW) return undefined;
-  if (typeof waiting.key !== 'string' || typeof waiting.nextCheckAt !== 'number') return undefined;
-  return { key: waiting.key, nextCheckAt: waiting.nextCheckAt };
 }
 
 export function describeWaiting(waiting: { key: string; nextCheckAt: number }, tz: string): string {

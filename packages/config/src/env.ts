@@ -1,4 +1,4 @@
-import { ConfigError, parseDecimal } from '@etml/domain';
+import { CLOCK_TIME, ConfigError, parseDecimal } from '@etml/domain';
 import { z } from 'zod';
 
 /** An environment: `process.env` in a service's env.ts, a plain object in tests. */
@@ -73,6 +73,13 @@ export function envTimeZone() {
       return false;
     }
   }, 'must be an IANA time zone such as Europe/London');
+}
+
+/** A local time of day, `HH:MM` from 00:00 to 23:59. */
+export function envClockTime() {
+  return z
+    .string()
+    .regex(CLOCK_TIME, 'must be a time of day HH:MM from 00:00 to 23:59, such as 08:00');
 }
 
 export function envBool() {

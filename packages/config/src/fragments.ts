@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { envBool, envEnum, envInt, envNumber, envString, envTimeZone, envUrl } from './env.ts';
+import {
+  envBool,
+  envClockTime,
+  envEnum,
+  envInt,
+  envNumber,
+  envString,
+  envTimeZone,
+  envUrl,
+} from './env.ts';
 
 /** Env fragments that several services share; each service's env.ts spreads the ones it needs. */
 
@@ -83,9 +92,29 @@ export const reportEnv = {
   REPORT_WEBHOOK_URL: envUrl(['http:', 'https:']).optional(),
 };
 
+/** Where alerts go (a day late or failed): ALERT_WEBHOOK_URL, else REPORT_WEBHOOK_URL. */
+export const alertEnv = {
+  ...reportEnv,
+  ALERT_WEBHOOK_URL: envUrl(['http:', 'https:']).optional(),
+};
+
+/** The URL alerts are posted to, if any. */
+export function alertUrl(env: {
+  ALERT_WEBHOOK_URL?: string | undefined;
+  REPORT_WEBHOOK_URL?: string | undefined;
+}): string | undefined {
+  return env.ALERT_WEBHOOK_URL ?? env.REPORT_WEBHOOK_URL;
+}
+
 /** The schedule's zone, and so the zone "today" is in for every command that checks a date. */
 export const scheduleTzEnv = {
   SCHEDULE_TZ: envTimeZone().default('UTC'),
+};
+
+/** When yesterday's outputs are due, in SCHEDULE_TZ; unset: no day is ever late. */
+export const deadlineEnv = {
+  REPORT_DEADLINE: envClockTime().optional(),
+  ...scheduleTzEnv,
 };
 
 export const jobLockEnv = {

@@ -1,6 +1,7 @@
 export {
   type EnvSource,
   envBool,
+  envClockTime,
   envEnum,
   envInt,
   envNumber,
@@ -10,6 +11,9 @@ export {
   parseEnv,
 } from './env.ts';
 export {
+  alertEnv,
+  alertUrl,
+  deadlineEnv,
   jobLockEnv,
   jobLockOptions,
   llmEnv,

@@ -1,4 +1,5 @@
 export { ClusteringRecord } from './clustering-record.ts';
+export { CLOCK_TIME, dayDueBy } from './deadline.ts';
 export {
   ConfigError,
   DependencyError,

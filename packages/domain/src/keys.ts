@@ -69,5 +69,9 @@ export function redisKeys(prefix: string) {
     summaryDone: (cacheKey: string) => `${prefix}:summary-done:${cacheKey}`,
     /** The sha256s of the outputs last announced for a day, so a rerun of the same bytes is quiet. */
     webhookPosted: (date: RideDate) => `${prefix}:webhook:${date}`,
+    /** Set once a day's alert of this kind was posted: each is sent once. */
+    alertSent: (date: RideDate, kind: string) => `${prefix}:alert:${kind}:${date}`,
+    /** Held by the scheduler instance that checks REPORT_DEADLINE. */
+    deadlineLock: `${prefix}:deadline-check`,
   } as const;
 }

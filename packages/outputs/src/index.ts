@@ -1,4 +1,12 @@
 export {
+  type Alert,
+  type AlertKind,
+  failedAlert,
+  lateAlert,
+  sendAlert,
+  summariesFailedAlert,
+} from './alert.ts';
+export {
   type DayOutputs,
   readTrend,
   renderDayReport,
@@ -9,6 +17,7 @@ export {
 export { type LatestPointer, readLatest } from './latest.ts';
 export {
   type DayManifest,
+  failedOverShare,
   type LlmBudget,
   type LlmPlan,
   manifestOf,

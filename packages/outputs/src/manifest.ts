@@ -147,3 +147,17 @@ export async function readManifest(
   }
   return manifest;
 }
+
+/**
+ * How many of a day's summaries failed, of how many, when that is more than `maxShare` of them;
+ * undefined when it is within the share.
+ */
+export function failedOverShare(
+  manifest: DayManifest,
+  maxShare: number,
+): { failed: number; total: number } | undefined {
+  const { llm, extractive, failed } = manifest.counts.summaries_by_source;
+  const total = llm + extractive + failed;
+  if (failed === 0 || failed / total <= maxShare) return undefined;
+  return { failed, total };
+}

@@ -45,6 +45,44 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
 
 /**
+ * Posts `message` as JSON to `options.url`: up to `attempts` tries, each waiting twice as long as
+ * the one before, while the answer may pass later (408, 429, 5xx, no answer). The lines for the
+ * job's log name the host only: webhook URLs carry secrets. Never throws for the receiver.
+ */
+export async function postJson(
+  options: WebhookOptions,
+  message: unknown,
+  note: (line: string) => Promise<void>,
+): Promise<{ posted: true } | { posted: false; why: string }> {
+  const attempts = options.attempts ?? 4;
+  const body = JSON.stringify(message);
+  let why = '';
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    try {
+      const response = await fetch(options.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      });
+      await response.body?.cancel();
+      if (response.ok) return { posted: true };
+      why = `HTTP ${response.status}`;
+      if (!retryable(response.status)) break;
+    } catch (error) {
+      const failure = error as Error & { cause?: Error };
+      why = failure.cause?.message ?? failure.message;
+    }
+    if (attempt < attempts) {
+      const waitMs = (options.backoffMs ?? 1_000) * 2 ** (attempt - 1);
+      await note(`webhook: try ${attempt} of ${attempts} failed (${why}); again in ${waitMs} ms`);
+      await sleep(waitMs);
+    }
+  }
+  return { posted: false, why };
+}
+
+/**
  * Posts "the day is complete" once per day and outputs: a load-D retried after a crash, or a
  * rerun that wrote the same files, does not post again (a Redis mark holds the outputs' sha256).
  * A receiver that keeps failing is logged and given up on; it never fails the day.
@@ -63,38 +101,19 @@ export async function announceDay(
     .map(file => file.sha256)
     .join(',');
   if ((await redis.get(mark)) === outputs) return 'already posted';
-  const attempts = options.attempts ?? 4;
-  const body = JSON.stringify(webhookMessage(deps.store, manifest));
-  let why = '';
-  for (let attempt = 1; attempt <= attempts; attempt += 1) {
-    try {
-      const response = await fetch(options.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-      });
-      await response.body?.cancel();
-      if (response.ok) {
-        // Posted: a failure to record it must not post again in this run.
-        await redis.set(mark, outputs, 'EX', 90 * 24 * 3600).catch(() => {});
-        await note(`webhook: posted to ${new URL(options.url).host}`).catch(() => {});
-        return 'posted';
-      }
-      why = `HTTP ${response.status}`;
-      if (!retryable(response.status)) break;
-    } catch (error) {
-      const failure = error as Error & { cause?: Error };
-      why = failure.cause?.message ?? failure.message;
-    }
-    if (attempt < attempts) {
-      const waitMs = (options.backoffMs ?? 1_000) * 2 ** (attempt - 1);
-      await note(`webhook: try ${attempt} of ${attempts} failed (${why}); again in ${waitMs} ms`);
-      await sleep(waitMs);
-    }
-  }
   const host = new URL(options.url).host;
-  log.warn('webhook failed; the day is complete regardless', { date: manifest.date, host, why });
-  await note(`webhook: gave up posting to ${host} (${why}); the day is complete regardless`);
+  const sent = await postJson(options, webhookMessage(deps.store, manifest), note);
+  if (sent.posted) {
+    // Posted: a failure to record it must not post again in this run.
+    await redis.set(mark, outputs, 'EX', 90 * 24 * 3600).catch(() => {});
+    await note(`webhook: posted to ${host}`).catch(() => {});
+    return 'posted';
+  }
+  log.warn('webhook failed; the day is complete regardless', {
+    date: manifest.date,
+    host,
+    why: sent.why,
+  });
+  await note(`webhook: gave up posting to ${host} (${sent.why}); the day is complete regardless`);
   return 'failed';
 }

@@ -68,6 +68,11 @@ export interface CreateWorkerOptions extends Omit<WorkerOptions, 'connection'> {
    * thousands (a summary), so its lines are debug, and the day's step says what happened.
    */
   jobLines?: 'step' | 'detail';
+  /**
+   * Called once a job failed for good (its last attempt, or an UnrecoverableError), for an alert;
+   * what it throws is logged, never more.
+   */
+  onFailedForGood?: (job: Job, error: Error) => Promise<unknown>;
 }
 
 /**
@@ -83,7 +88,7 @@ export function createWorker(
 ): Worker {
   checkProcessors(queue, processors);
   const byName = new Map(processors.map(p => [p.spec.name, p]));
-  const { log, jobLines = 'step', ...rest } = options;
+  const { log, jobLines = 'step', onFailedForGood, ...rest } = options;
   const worker = new Worker(
     queue,
     async (job: Job, token?: string, signal?: AbortSignal) => {
@@ -105,6 +110,11 @@ export function createWorker(
     if (jobLines === 'detail') log.debug(final ? 'job failed' : 'job attempt failed', fields);
     else if (final) log.error('job failed', fields);
     else log.warn('job attempt failed; it will be retried', fields);
+    if (final && job && onFailedForGood) {
+      onFailedForGood(job, error).catch((failure: Error) =>
+        log.warn('could not act on a failed job', { ...fields, why: failure.message }),
+      );
+    }
   });
   worker.on('completed', job => {
     if (jobLines === 'detail') log.debug('job completed', { queue, job: job.id });

@@ -6,6 +6,7 @@ import { ownKeys, type RedisClient } from '@etml/runtime';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import { basicAuth } from './auth.ts';
+import { type FreshnessOptions, freshnessLines } from './freshness.ts';
 
 export const BOARD_PATH = '/admin/queues';
 
@@ -15,6 +16,8 @@ export interface BoardAppOptions {
   redis: RedisClient;
   /** null: no authentication (BOARD_AUTH=off). */
   auth: { username: string; password: string } | null;
+  /** S3 and the deadline, for etml_last_complete_day and etml_day_late. */
+  freshness?: FreshnessOptions | undefined;
 }
 
 const METRIC_FIELDS = [
@@ -28,7 +31,11 @@ const METRIC_FIELDS = [
 ] as const;
 
 /** Prometheus text: job counts per queue and state, and the pipeline's own counters. */
-async function metricsText(queues: Queue[], redis: RedisClient): Promise<string> {
+async function metricsText(
+  queues: Queue[],
+  redis: RedisClient,
+  freshness: FreshnessOptions | undefined,
+): Promise<string> {
   const lines = [
     '# HELP etml_queue_jobs Jobs in each queue, by state.',
     '# TYPE etml_queue_jobs gauge',
@@ -52,6 +59,7 @@ async function metricsText(queues: Queue[], redis: RedisClient): Promise<string>
     lines.push(`# HELP etml_${field}_total ${help}.`, `# TYPE etml_${field}_total counter`);
     lines.push(`etml_${field}_total ${Number(totals[field] ?? 0)}`);
   }
+  if (freshness) lines.push(...(await freshnessLines(freshness)));
   return `${lines.join('\n')}\n`;
 }
 
@@ -85,7 +93,9 @@ export function createBoardApp(options: BoardAppOptions): Express {
   });
   app.get('/metrics', guard, async (_req, res, next) => {
     try {
-      res.type('text/plain; version=0.0.4').send(await metricsText(options.queues, options.redis));
+      res
+        .type('text/plain; version=0.0.4')
+        .send(await metricsText(options.queues, options.redis, options.freshness));
     } catch (error) {
       next(error);
     }

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { type EnvSource, envEnum, envInt, envString, parseEnv } from '@etml/config';
+import { deadlineEnv, type EnvSource, envEnum, envInt, envString, parseEnv } from '@etml/config';
 import { ConfigError } from '@etml/domain';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
 import { z } from 'zod';
@@ -28,6 +28,7 @@ const shape = {
   BOARD_PASSWORD: envString().optional(),
   /** off: no authentication, for a board on a developer's own machine only. */
   BOARD_AUTH: envEnum(['on', 'off'] as const).default('on'),
+  ...deadlineEnv,
 };
 
 export interface BoardEnv {
@@ -36,6 +37,9 @@ export interface BoardEnv {
   port: number;
   /** null when BOARD_AUTH=off. */
   auth: { username: string; password: string } | null;
+  /** REPORT_DEADLINE in SCHEDULE_TZ, for etml_day_late; unset: never late. */
+  deadline: string | undefined;
+  tz: string;
 }
 
 /** The board's configuration; the only place it reads the environment. */
@@ -54,5 +58,7 @@ export function loadEnv(source: EnvSource = process.env): BoardEnv {
       env.BOARD_AUTH === 'on' && env.BOARD_PASSWORD !== undefined
         ? { username: env.BOARD_USERNAME, password: env.BOARD_PASSWORD }
         : null,
+    deadline: env.REPORT_DEADLINE,
+    tz: env.SCHEDULE_TZ,
   };
 }

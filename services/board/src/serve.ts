@@ -6,6 +6,7 @@ import { producerConnection, queueOptions, reportRedisError } from '@etml/queues
 import { closeOnce, type Logger } from '@etml/runtime';
 import { Queue } from 'bullmq';
 import { createBoardApp, PIPELINE_QUEUES } from './app.ts';
+import type { FreshnessOptions } from './freshness.ts';
 
 export interface ServeBoardOptions {
   redisUrl: string;
@@ -13,6 +14,8 @@ export interface ServeBoardOptions {
   port: number;
   /** null: no authentication (BOARD_AUTH=off). */
   auth: { username: string; password: string } | null;
+  /** S3 and the deadline, for /metrics' freshness gauges. */
+  freshness?: FreshnessOptions | undefined;
   log: Logger;
 }
 
@@ -25,7 +28,12 @@ export async function serveBoard(options: ServeBoardOptions) {
   for (const queue of queues) {
     queue.on('error', error => reportRedisError(log, { queue: queue.name }, error));
   }
-  const app = createBoardApp({ queues, redis: connection, auth: options.auth });
+  const app = createBoardApp({
+    queues,
+    redis: connection,
+    auth: options.auth,
+    freshness: options.freshness,
+  });
   const closeQueues = async () => {
     await Promise.all(queues.map(q => q.close()));
     connection.disconnect();

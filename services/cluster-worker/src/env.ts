@@ -1,4 +1,6 @@
 import {
+  alertEnv,
+  alertUrl,
   type EnvSource,
   envInt,
   envNumber,
@@ -11,6 +13,7 @@ import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
 const shape = {
   ...infraEnv,
   ...jobLockEnv,
+  ...alertEnv,
   DBSCAN_EPS: envNumber({ min: 0, exclusiveMin: true }).optional(),
   DBSCAN_MIN_SAMPLES: envInt({ min: 1 }).optional(),
   ANOMALY_MAX_SHARE: envNumber({ min: 0, exclusiveMin: true, max: 1 }).optional(),
@@ -26,6 +29,8 @@ export interface ClusterWorkerEnv {
   /** How long a day's raw input may be late before the job fails. */
   rawWaitMs: number;
   worker: { lockDuration: number; stalledInterval: number };
+  /** Where a failed day is announced (ALERT_WEBHOOK_URL, else REPORT_WEBHOOK_URL), if anywhere. */
+  alertUrl: string | undefined;
 }
 
 /** The cluster-worker's configuration; the only place it reads the environment. */
@@ -38,5 +43,6 @@ export function loadEnv(source: EnvSource = process.env): ClusterWorkerEnv {
     maxShare: env.ANOMALY_MAX_SHARE,
     rawWaitMs: env.RAW_WAIT_MINUTES * 60_000,
     worker: jobLockOptions(env.JOB_LOCK_SECONDS),
+    alertUrl: alertUrl(env),
   };
 }

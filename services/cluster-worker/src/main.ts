@@ -15,6 +15,7 @@ export function start() {
         cluster: { eps: env.eps, minSamples: env.minSamples, maxShare: env.maxShare },
         rawWaitMs: env.rawWaitMs,
         worker: env.worker,
+        alert: env.alertUrl ? { url: env.alertUrl } : undefined,
         log,
       });
       const dbscan =
@@ -28,6 +29,7 @@ export function start() {
           dbscan,
           anomalyMaxShare: env.maxShare ?? 'none',
           rawWaitMinutes: env.rawWaitMs / 60_000,
+          alerts: env.alertUrl ? new URL(env.alertUrl).host : 'off',
         },
         close,
       };

@@ -1,3 +1,5 @@
+import { isRideDate } from '@etml/domain';
+import { failedAlert, sendAlert, type WebhookOptions } from '@etml/outputs';
 import {
   createWorker,
   enqueueLoadDay,
@@ -13,6 +15,8 @@ import { type ClusterProcessorDeps, clusterProcessor } from './processor.ts';
 export interface ClusterWorkerOptions extends Omit<ClusterProcessorDeps, 'handOff'> {
   redisUrl: string;
   log: Logger;
+  /** Where a day whose cluster step failed for good is announced, if anywhere. */
+  alert?: WebhookOptions | undefined;
   /** Overrides for tests: lock and stall timings. */
   worker?: Partial<Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'concurrency'>>;
 }
@@ -35,6 +39,12 @@ export function createClusterWorker(options: ClusterWorkerOptions) {
       log: options.log,
       concurrency: 1,
       maxStartedAttempts: 1_000,
+      onFailedForGood: async (job, error) => {
+        if (!options.alert) return;
+        if (!isRideDate(job.data?.date)) return;
+        const alert = failedAlert(job.data.date, 'cluster', error.message, { job: job.id });
+        await sendAlert(options.alert, { redis: connection, log: options.log }, alert);
+      },
       ...options.worker,
     },
   );

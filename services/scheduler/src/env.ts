@@ -1,4 +1,13 @@
-import { type EnvSource, envInt, envString, parseEnv, scheduleTzEnv } from '@etml/config';
+import {
+  alertEnv,
+  alertUrl,
+  deadlineEnv,
+  type EnvSource,
+  envInt,
+  envString,
+  parseEnv,
+  scheduleTzEnv,
+} from '@etml/config';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
 import { checkCron } from './schedule.ts';
 
@@ -8,6 +17,8 @@ const shape = {
   ...scheduleTzEnv,
   CATCHUP_DAYS: envInt({ min: 0, max: 366 }).default(7),
   SCHEDULE_HEAL_SECONDS: envInt({ min: 1, max: 24 * 3600 }).default(300),
+  ...deadlineEnv,
+  ...alertEnv,
 };
 
 export interface SchedulerEnv {
@@ -17,6 +28,10 @@ export interface SchedulerEnv {
   catchUpDays: number;
   /** How often the schedule is checked and put back, and missed days caught up, regardless. */
   healMs: number;
+  /** REPORT_DEADLINE, `HH:MM` in `tz`; unset: no late alerts. */
+  deadline: string | undefined;
+  /** Where a late day is announced (ALERT_WEBHOOK_URL, else REPORT_WEBHOOK_URL), if anywhere. */
+  alertUrl: string | undefined;
 }
 
 /** The scheduler's configuration; the only place it reads the environment. */
@@ -29,5 +44,7 @@ export function loadEnv(source: EnvSource = process.env): SchedulerEnv {
     tz,
     catchUpDays: env.CATCHUP_DAYS,
     healMs: env.SCHEDULE_HEAL_SECONDS * 1_000,
+    deadline: env.REPORT_DEADLINE,
+    alertUrl: alertUrl(env),
   };
 }

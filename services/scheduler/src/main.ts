@@ -16,6 +16,8 @@ export function start() {
         tz: env.tz,
         catchUpDays: env.catchUpDays,
         healMs: env.healMs,
+        deadline: env.deadline,
+        alert: env.alertUrl ? { url: env.alertUrl } : undefined,
         log,
       });
       return {
@@ -27,6 +29,7 @@ export function start() {
           catchUpDays: env.catchUpDays,
           healSeconds: env.healMs / 1_000,
           caughtUp: scheduler.caughtUp.join(',') || 'nothing missing',
+          reportDeadline: env.deadline && env.alertUrl ? `${env.deadline} ${env.tz}` : 'off',
         },
         close: scheduler.close,
       };

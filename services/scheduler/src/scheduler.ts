@@ -1,3 +1,4 @@
+import type { WebhookOptions } from '@etml/outputs';
 import {
   createWorker,
   enqueueClusterDay,
@@ -13,6 +14,7 @@ import { closeOnce, type Logger } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import { type Job, Queue, UnrecoverableError } from 'bullmq';
 import { catchUp } from './catch-up.ts';
+import { checkDeadline } from './deadline.ts';
 import { rideDateForFire } from './schedule.ts';
 
 export const SCHEDULER_ID = 'daily-rides';
@@ -25,6 +27,14 @@ export interface SchedulerOptions {
   catchUpDays: number;
   /** How often the schedule is checked and put back, and missed days caught up, regardless. */
   healMs: number;
+  /** REPORT_DEADLINE, `HH:MM` in `tz`: yesterday's outputs are late after it. Unset: never. */
+  deadline?: string | undefined;
+  /** Where a late day is announced; without it the deadline is not checked. */
+  alert?: WebhookOptions | undefined;
+  /** How often the deadline is checked: every minute, unless a test shortens it. */
+  deadlineCheckMs?: number;
+  /** The deadline check's clock: the real one, unless a test moves it. */
+  clock?: () => Date;
   log: Logger;
 }
 
@@ -120,6 +130,36 @@ export async function createScheduler(options: SchedulerOptions) {
   connection.on('ready', onReady);
   const timer = setInterval(() => void heal('periodic check'), options.healMs);
   timer.unref();
+  const { deadline, alert } = options;
+  let checking: Promise<unknown> | undefined;
+  const lookAtDeadline = () => {
+    if (!deadline || !alert) return Promise.resolve('off');
+    checking ??= checkDeadline(
+      {
+        clusterQueue,
+        loadQueue,
+        store: options.store,
+        redis: connection,
+        deadline,
+        tz: options.tz,
+        alert,
+        log,
+      },
+      (options.clock ?? (() => new Date()))(),
+    )
+      .catch((error: Error) => {
+        log.warn('could not check the report deadline; trying again later', {
+          error: error.message,
+        });
+        return 'error';
+      })
+      .finally(() => {
+        checking = undefined;
+      });
+    return checking;
+  };
+  const deadlineTimer = setInterval(() => void lookAtDeadline(), options.deadlineCheckMs ?? 60_000);
+  deadlineTimer.unref();
   const worker = createWorker(
     QUEUES.scheduler,
     [
@@ -139,11 +179,15 @@ export async function createScheduler(options: SchedulerOptions) {
   return {
     worker,
     caughtUp,
+    /** Checks the report deadline now, as the timer does. */
+    checkDeadline: lookAtDeadline,
     close: closeOnce(async () => {
       clearInterval(timer);
+      clearInterval(deadlineTimer);
       connection.off('ready', onReady);
       await worker.close();
       await healing;
+      await checking;
       await Promise.all([schedulerQueue.close(), clusterQueue.close(), loadQueue.close()]);
       connection.disconnect();
     }),

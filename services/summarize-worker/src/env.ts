@@ -1,5 +1,8 @@
 import {
+  alertEnv,
+  alertUrl,
   type EnvSource,
+  envNumber,
   jobLockEnv,
   jobLockOptions,
   llmEnv,
@@ -16,7 +19,14 @@ import {
 } from '@etml/summarization';
 import type { DayBudget } from './load/budget.ts';
 
-const shape = { ...infraEnv, ...llmEnv, ...reportEnv, ...jobLockEnv };
+const shape = {
+  ...infraEnv,
+  ...llmEnv,
+  ...reportEnv,
+  ...alertEnv,
+  ...jobLockEnv,
+  ALERT_FAILED_SUMMARY_SHARE: envNumber({ min: 0, max: 1 }).default(0.05),
+};
 
 export type SummarizerChoice =
   | { kind: 'llm'; apiKey: string; baseURL: string | undefined; model: string; timeoutMs: number }
@@ -38,6 +48,10 @@ export interface SummarizeWorkerEnv {
   retry: { attempts: number; backoffMs: number };
   /** Where to announce each completed day, if anywhere. */
   webhookUrl: string | undefined;
+  /** Where a failed day is announced (ALERT_WEBHOOK_URL, else REPORT_WEBHOOK_URL), if anywhere. */
+  alertUrl: string | undefined;
+  /** More than this share of a day's summaries failed: a failed alert. */
+  failedSummaryShare: number;
   worker: { lockDuration: number; stalledInterval: number };
 }
 
@@ -79,6 +93,8 @@ export function loadEnv(source: EnvSource = process.env): SummarizeWorkerEnv {
     limiterWindowMs: Math.round(env.LLM_RATE_WINDOW_SECONDS * 1_000),
     retry: { attempts: env.LLM_ATTEMPTS, backoffMs: Math.round(env.LLM_BACKOFF_SECONDS * 1_000) },
     webhookUrl: env.REPORT_WEBHOOK_URL,
+    alertUrl: alertUrl(env),
+    failedSummaryShare: env.ALERT_FAILED_SUMMARY_SHARE,
     worker: jobLockOptions(env.JOB_LOCK_SECONDS),
   };
 }

@@ -35,6 +35,9 @@ export function workerSettings(
     callTimeoutMs: env.summarizer.kind === 'llm' ? env.summarizer.timeoutMs : undefined,
     retry: env.retry,
     webhook: env.webhookUrl ? { url: env.webhookUrl } : undefined,
+    alert: env.alertUrl
+      ? { webhook: { url: env.alertUrl }, failedSummaryShare: env.failedSummaryShare }
+      : undefined,
     worker: env.worker,
     codeVersion: codeVersion(),
   };

@@ -1,6 +1,8 @@
-import type { WebhookOptions } from '@etml/outputs';
+import { isRideDate } from '@etml/domain';
+import { failedAlert, sendAlert, type WebhookOptions } from '@etml/outputs';
 import {
   createWorker,
+  JOBS,
   QUEUES,
   queueOptions,
   reportRedisError,
@@ -41,6 +43,11 @@ export interface SummarizeWorkerOptions {
   retry?: { attempts: number; backoffMs: number };
   /** Announces each completed day; never fails it. */
   webhook?: WebhookOptions | undefined;
+  /**
+   * Where a day is announced when its load step fails for good, or more than
+   * `failedSummaryShare` of its summaries failed; never fails it.
+   */
+  alert?: { webhook: WebhookOptions; failedSummaryShare: number } | undefined;
   /**
    * How long a refresh of a loaded day waits after the last summary that finished late started
    * (a burst of retries makes one refresh), and between looks while load-D runs. 5 s.
@@ -124,11 +131,24 @@ export function createSummarizeWorker(options: SummarizeWorkerOptions) {
         codeVersion: options.codeVersion,
         retry: options.retry,
         webhook: options.webhook,
+        alert: options.alert,
         log,
       }),
       refreshProcessor({ loadQueue, delayMs: refreshDelayMs, log }),
     ],
-    { connection, log, concurrency: 2, maxStartedAttempts: 1_000, ...options.worker },
+    {
+      connection,
+      log,
+      concurrency: 2,
+      maxStartedAttempts: 1_000,
+      onFailedForGood: async (job, error) => {
+        const { alert } = options;
+        if (!alert || job.name !== JOBS.loadDay.name || !isRideDate(job.data?.date)) return;
+        const message = failedAlert(job.data.date, 'load', error.message, { job: job.id });
+        await sendAlert(alert.webhook, { redis: connection, log }, message);
+      },
+      ...options.worker,
+    },
   );
   return {
     workers: [summarize, load],

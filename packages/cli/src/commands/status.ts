@@ -1,11 +1,11 @@
 import { keys, type RideDate, readVerdict } from '@etml/domain';
-import { jobIds, jobsSayDone } from '@etml/queues';
+import { jobIds, jobsSayDone, waitingFor } from '@etml/queues';
 import { connectStore } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import type { Job } from 'bullmq';
 import { dateFlag, parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
-import { describeWaiting, waitingFor } from '../follow.ts';
+import { describeWaiting } from '../follow.ts';
 import { withQueues } from './enqueue.ts';
 
 const when = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);

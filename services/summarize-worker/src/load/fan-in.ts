@@ -13,7 +13,10 @@ import {
   type PublishDeps,
   publishDay,
   reportContextOf,
+  sendAlert,
+  summariesFailedAlert,
   type Tally,
+  type WebhookOptions,
   writeDayOutputs,
 } from '@etml/outputs';
 import { childKey, jobIds, type LoadDayResult, type SummarizeResult } from '@etml/queues';
@@ -31,6 +34,8 @@ export interface FanInDeps extends Omit<PublishDeps, 'jobLog'> {
   codeVersion: { version: string; commit: string | null };
   /** What the fan-out's LLM budget allowed, for the manifest. */
   plan?: LlmPlan | undefined;
+  /** Where a day is announced when more than `failedSummaryShare` of its summaries failed. */
+  alert?: { webhook: WebhookOptions; failedSummaryShare: number } | undefined;
 }
 
 /**
@@ -164,6 +169,11 @@ export async function fanIn(
       of: tally.anomalies,
       first: first.reason,
     });
+  }
+  const alert = deps.alert && summariesFailedAlert(manifest, deps.alert.failedSummaryShare);
+  if (deps.alert && alert) {
+    const sent = await sendAlert(deps.alert.webhook, deps, alert);
+    await job.log(`failed-summaries alert: ${sent}`).catch(() => {});
   }
   return {
     date,

@@ -1,0 +1,46 @@
+import type { RideDate } from '@etml/domain';
+import type { Queue } from 'bullmq';
+import { WAITING_FOR_RAW, type WaitingForRawProgress } from './catalog.ts';
+import { jobIds } from './ids.ts';
+
+/** cluster-D's own account of its wait, if it is waiting for raw input. */
+export function waitingFor(
+  state: string,
+  progress: unknown,
+): { key: string; nextCheckAt: number } | undefined {
+  const waiting = progress as Partial<WaitingForRawProgress> | undefined;
+  // A promoted job keeps its old progress until it reports anew: only a delayed job still waits.
+  if (state !== 'delayed' || waiting?.phase !== WAITING_FOR_RAW) return undefined;
+  if (typeof waiting.key !== 'string' || typeof waiting.nextCheckAt !== 'number') return undefined;
+  return { key: waiting.key, nextCheckAt: waiting.nextCheckAt };
+}
+
+/** Where a day's jobs are, in words a person reads: for an alert that the day is late. */
+export async function describeDayStep(
+  cluster: Queue,
+  load: Queue,
+  date: RideDate,
+): Promise<string> {
+  const clusterJob = await cluster.getJob(jobIds.clusterDay(date));
+  if (!clusterJob) return 'nothing was enqueued for it';
+  const clusterState = await clusterJob.getState();
+  if (clusterState === 'failed') return `the cluster step failed: ${clusterJob.failedReason}`;
+  if (clusterState !== 'completed') {
+    const waiting = waitingFor(clusterState, clusterJob.progress);
+    if (waiting) return `waiting for raw data at ${waiting.key}`;
+    return clusterState === 'active' ? 'clustering' : `clustering (the job is ${clusterState})`;
+  }
+  const loadJob = await load.getJob(jobIds.loadDay(date));
+  if (!loadJob) return `clustered, but its load step is not in the queue`;
+  const loadState = await loadJob.getState();
+  if (loadState === 'failed') return `the load step failed: ${loadJob.failedReason}`;
+  if (loadState === 'completed') return 'loaded, but its manifest is not in S3';
+  const progress = (loadJob.progress ?? {}) as { phase?: string; of?: number };
+  if (loadState === 'waiting-children') {
+    const counts = await loadJob.getDependenciesCount();
+    const done = (counts.processed ?? 0) + (counts.ignored ?? 0) + (counts.failed ?? 0);
+    const total = Math.max(done + (counts.unprocessed ?? 0), progress.of ?? 0);
+    return `summarizing ${done} of ${total}`;
+  }
+  return loadState === 'active' ? 'loading' : `loading (the job is ${loadState})`;
+}
