@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { redisUrl, startRedisServer } from '@etml/embedded';
@@ -168,4 +170,31 @@ export async function waitFor<T>(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise(resolve => setTimeout(resolve, 50));
   }
+}
+
+/** A local HTTP receiver that answers with the next of `statuses` (the last one repeats). */
+export async function webhookReceiver(statuses: number[]) {
+  const requests: { status: number; body: unknown; type: string | undefined }[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', chunk => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      const status = statuses[Math.min(requests.length, statuses.length - 1)] ?? 200;
+      requests.push({ status, body: JSON.parse(body), type: req.headers['content-type'] });
+      res.writeHead(status).end(status === 200 ? 'ok' : 'try later');
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise(resolve => server.once('listening', resolve));
+  onTestFinished(async () => {
+    await new Promise(resolve => server.close(resolve));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks/etml?token=secret`,
+    requests,
+    delivered: () => requests.filter(r => r.status === 200),
+  };
 }

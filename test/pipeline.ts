@@ -128,12 +128,14 @@ export async function startFakeLlmFailingOneRide() {
 /**
  * The whole pipeline in this process, through real queues: a cluster-worker and a
  * summarize-worker (unless `summarizeWorkers: 0`, for tests that start their own processes).
+ * `alert` goes to both; `rawWaitMs` (0 unless set) is how long cluster-D waits for raw input.
  */
 export async function startPipeline(
   redis: RedisTarget,
   store: ObjectStore,
   options: Partial<Omit<SummarizeWorkerOptions, 'redisUrl' | 'store' | 'log'>> & {
     summarizeWorkers?: number;
+    rawWaitMs?: number;
   } = {},
 ) {
   const connection = await producerConnection(redis.url);
@@ -144,7 +146,8 @@ export async function startPipeline(
     redisUrl: redis.url,
     store,
     cluster: {},
-    rawWaitMs: 0,
+    rawWaitMs: options.rawWaitMs ?? 0,
+    alert: options.alert?.webhook,
     log: quiet,
   });
   const summarizers = Array.from({ length: options.summarizeWorkers ?? 1 }, () =>

@@ -1,39 +1,10 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { keys, parseRideDate } from '@etml/domain';
 import type { DayManifest } from '@etml/outputs';
 import { jobIds } from '@etml/queues';
 import { test } from '@etml/testing';
-import { describe, expect, onTestFinished } from 'vitest';
-import { storeOf } from './helpers.ts';
+import { describe, expect } from 'vitest';
+import { webhookReceiver as receiver, storeOf } from './helpers.ts';
 import { startPipeline, uploadSimulatedDay } from './pipeline.ts';
-
-/** A local HTTP receiver that answers with the next of `statuses` (the last one repeats). */
-async function receiver(statuses: number[]) {
-  const requests: { status: number; body: unknown; type: string | undefined }[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', chunk => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      const status = statuses[Math.min(requests.length, statuses.length - 1)] ?? 200;
-      requests.push({ status, body: JSON.parse(body), type: req.headers['content-type'] });
-      res.writeHead(status).end(status === 200 ? 'ok' : 'try later');
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await new Promise(resolve => server.once('listening', resolve));
-  onTestFinished(async () => {
-    await new Promise(resolve => server.close(resolve));
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks/etml?token=secret`,
-    requests,
-    delivered: () => requests.filter(r => r.status === 200),
-  };
-}
 
 describe('the completed-day webhook', () => {
   test('posts once per completed day, through two 503s, and not again for a rerun with the same outputs', async ({

@@ -2,4 +2,4 @@ export { BOARD_PATH, createBoardApp, PIPELINE_QUEUES } from './app.ts';
 export { basicAuth } from './auth.ts';
 export { type BoardEnv, loadEnv } from './env.ts';
 export { start } from './main.ts';
-export { checkBoardAddress } from './serve.ts';
+export { checkBoardAddress, serveBoard } from './serve.ts';
