@@ -5,7 +5,14 @@ import { createScheduler } from '@etml/scheduler';
 import { test } from '@etml/testing';
 import { describe, expect, onTestFinished } from 'vitest';
 import { runEtml, s3Env, storeOf, waitFor, webhookReceiver } from './helpers.ts';
-import { quiet, startPipeline, uploadSimulatedDay } from './pipeline.ts';
+import {
+  llm,
+  quiet,
+  startFakeLlmFailingOneRide,
+  startPipeline,
+  uploadDistinctDay,
+  uploadSimulatedDay,
+} from './pipeline.ts';
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -120,6 +127,33 @@ describe('alerts to the webhook', () => {
     await expect(pipeline.runDay(date)).rejects.toThrow(/no valid rows/);
     await sleep(300);
     expect(hook.delivered()).toHaveLength(1);
+  });
+
+  test("more of a complete day's summaries failed than ALERT_FAILED_SUMMARY_SHARE: one failed alert from the fan-in, with the counts", async ({
+    redis,
+    s3,
+  }) => {
+    const store = storeOf(s3);
+    const hook = await webhookReceiver([200]);
+    const { fake, victim } = await startFakeLlmFailingOneRide();
+    const pipeline = await startPipeline(redis, store, {
+      summarizer: llm(fake.url),
+      retry: { attempts: 2, backoffMs: 20 },
+      alert: { webhook: { url: hook.url, backoffMs: 20 }, failedSummaryShare: 0 },
+    });
+    const date = parseRideDate('2025-08-04');
+    await uploadDistinctDay(store, date, 400);
+    const result = await pipeline.runDay(date);
+    expect(result.counts.summaries_by_source.failed).toBe(1);
+    await waitFor('a failed alert', 20_000, () => hook.requests.length > 0);
+    const alert = hook.requests[0]?.body as AlertBody & { failed: number; summaries: number };
+    expect(alert).toMatchObject({ kind: 'failed', date, step: 'summarize', failed: 1 });
+    expect(alert.summaries).toBe(result.counts.anomalies);
+    expect(alert.reason).toContain(`the first, ride ${victim()}`);
+    // Loaded again (a retried summary's refresh, a rerun): still one alert for the day.
+    await pipeline.loadDay(date);
+    await sleep(300);
+    expect(hook.requests).toHaveLength(1);
   });
 });
 

@@ -151,6 +151,24 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
       'Posted a JSON message (Slack-style `text`, plus counts and the report and Parquet keys) once per completed day. Up to 4 tries, 1, 2 and 4 s apart; a failure never fails the day.',
   },
   {
+    name: 'ALERT_WEBHOOK_URL',
+    default: '`REPORT_WEBHOOK_URL`',
+    description:
+      'Posted a JSON alert (Slack-style `text`, `kind`, `date`, details) once per day and kind: `late` (no manifest by `REPORT_DEADLINE`), `failed` (cluster or load step failed for good, or too many summaries). Same tries as `REPORT_WEBHOOK_URL`; an alert never fails a job.',
+  },
+  {
+    name: 'REPORT_DEADLINE',
+    default: 'none (no late alerts)',
+    description:
+      'Local time `HH:MM` in `SCHEDULE_TZ` by which the day before must have its manifest. The scheduler (one instance, by a Redis lock) checks every minute and alerts; the board shows `etml_day_late`.',
+  },
+  {
+    name: 'ALERT_FAILED_SUMMARY_SHARE',
+    default: '`0.05`',
+    description:
+      'A complete day with more than this share (0 to 1) of its summaries failed gets a `failed` alert at fan-in.',
+  },
+  {
     name: 'JOB_LOCK_SECONDS',
     default: '`30`',
     description:
