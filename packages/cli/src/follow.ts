@@ -8,6 +8,7 @@ import {
   promoteClusterDay,
   QUEUES,
   queueOptions,
+  summariesDone,
   WAITING_FOR_RAW,
   waitingFor,
 } from '@etml/queues';
@@ -132,8 +133,6 @@ export function describeWaiting(waiting: { key: string; nextCheckAt: number }, t
 interface Progress {
   phase?: string;
   rows?: number;
-  children?: number;
-  of?: number;
 }
 
 /** One look at a day: its result once load-D is done, or where it stands. */
@@ -183,18 +182,9 @@ async function lookAtDay(queues: DayQueues, date: RideDate): Promise<DayLook> {
   if (progress.phase === 'writing') {
     return { jobId: loadId, progress: { step: 'load', state: loadState, rows: progress.rows } };
   }
-  const counts = await load.getDependenciesCount();
-  const done = (counts.processed ?? 0) + (counts.ignored ?? 0) + (counts.failed ?? 0);
-  const pending = counts.unprocessed ?? 0;
   return {
     jobId: loadId,
-    progress: {
-      step: 'summarize',
-      state: loadState,
-      done,
-      failed: (counts.ignored ?? 0) + (counts.failed ?? 0),
-      total: Math.max(done + pending, progress.of ?? 0),
-    },
+    progress: { step: 'summarize', state: loadState, ...(await summariesDone(load)) },
   };
 }
 

@@ -1,5 +1,5 @@
 import type { RideDate } from '@etml/domain';
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { WAITING_FOR_RAW, type WaitingForRawProgress } from './catalog.ts';
 import { jobIds } from './ids.ts';
 
@@ -13,6 +13,18 @@ export function waitingFor(
   if (state !== 'delayed' || waiting?.phase !== WAITING_FOR_RAW) return undefined;
   if (typeof waiting.key !== 'string' || typeof waiting.nextCheckAt !== 'number') return undefined;
   return { key: waiting.key, nextCheckAt: waiting.nextCheckAt };
+}
+
+/** How many of load-D's summaries are done (failed ones too), of how many, while it waits for them. */
+export async function summariesDone(
+  load: Job,
+): Promise<{ done: number; failed: number; total: number }> {
+  const counts = await load.getDependenciesCount();
+  const failed = (counts.ignored ?? 0) + (counts.failed ?? 0);
+  const done = (counts.processed ?? 0) + failed;
+  // Before the fan-out has added them all, its progress says how many there will be.
+  const of = (load.progress as { of?: number } | undefined)?.of ?? 0;
+  return { done, failed, total: Math.max(done + (counts.unprocessed ?? 0), of) };
 }
 
 /** Where a day's jobs are, in words a person reads: for an alert that the day is late. */
@@ -35,11 +47,8 @@ export async function describeDayStep(
   const loadState = await loadJob.getState();
   if (loadState === 'failed') return `the load step failed: ${loadJob.failedReason}`;
   if (loadState === 'completed') return 'loaded, but its manifest is not in S3';
-  const progress = (loadJob.progress ?? {}) as { phase?: string; of?: number };
   if (loadState === 'waiting-children') {
-    const counts = await loadJob.getDependenciesCount();
-    const done = (counts.processed ?? 0) + (counts.ignored ?? 0) + (counts.failed ?? 0);
-    const total = Math.max(done + (counts.unprocessed ?? 0), progress.of ?? 0);
+    const { done, total } = await summariesDone(loadJob);
     return `summarizing ${done} of ${total}`;
   }
   return loadState === 'active' ? 'loading' : `loading (the job is ${loadState})`;

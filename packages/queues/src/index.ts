@@ -26,7 +26,7 @@ export {
   type WaitingForRawProgress,
 } from './catalog.ts';
 export { producerConnection, queueOptions, workerConnection } from './connection.ts';
-export { describeDayStep, waitingFor } from './day-step.ts';
+export { describeDayStep, summariesDone, waitingFor } from './day-step.ts';
 export { type Enqueued, enqueueClusterDay, enqueueLoadDay, jobsSayDone } from './enqueue.ts';
 export { jobIds, rideIdPart } from './ids.ts';
 export {
