@@ -29,7 +29,11 @@ export function start() {
           catchUpDays: env.catchUpDays,
           healSeconds: env.healMs / 1_000,
           caughtUp: scheduler.caughtUp.join(',') || 'nothing missing',
-          reportDeadline: env.deadline && env.alertUrl ? `${env.deadline} ${env.tz}` : 'off',
+          reportDeadline: !env.deadline
+            ? 'off'
+            : env.alertUrl
+              ? `${env.deadline} ${env.tz}`
+              : `${env.deadline} ${env.tz}, no webhook: no late alerts (the board's etml_day_late still shows it)`,
         },
         close: scheduler.close,
       };
