@@ -33,6 +33,11 @@ export {
   REPORT_TABLE_MAX,
 } from './report/collect.ts';
 export { escapeHtml } from './report/html.ts';
-export { type ReportContext, renderReport, type TrendDay } from './report/render.ts';
+export {
+  REPORT_CSP,
+  type ReportContext,
+  renderReport,
+  type TrendDay,
+} from './report/render.ts';
 export { SCATTER_POINTS_MAX, scatterSvg } from './report/scatter.ts';
 export { type WebhookOptions, webhookMessage } from './webhook.ts';

@@ -26,6 +26,14 @@ export {
   type WaitingForRawProgress,
 } from './catalog.ts';
 export { producerConnection, queueOptions, workerConnection } from './connection.ts';
+export {
+  type DayLook,
+  type DayProgress,
+  type DayQueues,
+  lookAtDay,
+  StepFailed,
+  waitingFor,
+} from './day-status.ts';
 export { type Enqueued, enqueueClusterDay, enqueueLoadDay, jobsSayDone } from './enqueue.ts';
 export { jobIds, rideIdPart } from './ids.ts';
 export {

@@ -29,7 +29,7 @@ interface ServiceBase<E> {
   loadEnv: (source: EnvSource) => E;
 }
 
-/** A service that needs only Redis (the board), or one that also needs S3 (`needsStore: true`). */
+/** A service that needs only Redis, or one that also needs S3 (`needsStore: true`). */
 export type ServiceDefinition<E> =
   | (ServiceBase<E> & {
       needsStore?: false;

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { type EnvSource, envEnum, envInt, envString, parseEnv } from '@etml/config';
+import { type EnvSource, envEnum, envInt, envString, parseEnv, scheduleTzEnv } from '@etml/config';
 import { ConfigError } from '@etml/domain';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
 import { z } from 'zod';
@@ -15,6 +15,8 @@ export function isLoopback(host: string): boolean {
 
 const shape = {
   ...infraEnv,
+  /** "Today" for /reports/: a later date has no report. */
+  ...scheduleTzEnv,
   BOARD_PORT: envInt({ min: 1, max: 65_535 }).default(3000),
   /** Loopback by default: the board can change the queues, so the network is opted into. */
   BOARD_HOST: z
@@ -32,6 +34,7 @@ const shape = {
 
 export interface BoardEnv {
   infra: Infra;
+  scheduleTz: string;
   host: string;
   port: number;
   /** null when BOARD_AUTH=off. */
@@ -48,6 +51,7 @@ export function loadEnv(source: EnvSource = process.env): BoardEnv {
   }
   return {
     infra: infraFrom(env),
+    scheduleTz: env.SCHEDULE_TZ,
     host: env.BOARD_HOST,
     port: env.BOARD_PORT,
     auth:

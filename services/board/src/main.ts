@@ -8,13 +8,16 @@ export function start() {
   return runService({
     name: 'board',
     loadEnv,
-    start: async ({ env, log, redis }) => {
+    needsStore: true,
+    start: async ({ env, log, redis, store }) => {
       const board = await serveBoard({
         redisUrl: redis.value,
         host: env.host,
         port: env.port,
         auth: env.auth,
         log,
+        store: store.value,
+        scheduleTz: env.scheduleTz,
       });
       if (!env.auth && !isLoopback(env.host)) {
         log.warn(
@@ -27,6 +30,7 @@ export function start() {
         ready: {
           url: `http://${urlHost(env.host)}:${env.port}${BOARD_PATH}`,
           redis: redis.description,
+          s3: store.description,
           auth: env.auth ? `basic (user ${env.auth.username})` : 'off',
         },
         close: board.close,

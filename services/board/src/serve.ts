@@ -4,6 +4,7 @@ import { type AddressInfo, createServer, type Server as NetServer } from 'node:n
 import { ConfigError } from '@etml/domain';
 import { producerConnection, queueOptions, reportRedisError } from '@etml/queues';
 import { closeOnce, type Logger } from '@etml/runtime';
+import type { ObjectStore } from '@etml/storage';
 import { Queue } from 'bullmq';
 import { createBoardApp, PIPELINE_QUEUES } from './app.ts';
 
@@ -14,6 +15,9 @@ export interface ServeBoardOptions {
   /** null: no authentication (BOARD_AUTH=off). */
   auth: { username: string; password: string } | null;
   log: Logger;
+  /** Where the outputs are, for /reports/; without it the board serves no reports. */
+  store?: ObjectStore;
+  scheduleTz?: string;
 }
 
 /** The board app over the pipeline queues, listening on `port` until close(). */
@@ -25,7 +29,14 @@ export async function serveBoard(options: ServeBoardOptions) {
   for (const queue of queues) {
     queue.on('error', error => reportRedisError(log, { queue: queue.name }, error));
   }
-  const app = createBoardApp({ queues, redis: connection, auth: options.auth });
+  const app = createBoardApp({
+    queues,
+    redis: connection,
+    auth: options.auth,
+    ...(options.store
+      ? { reports: { store: options.store, scheduleTz: options.scheduleTz ?? 'UTC' } }
+      : {}),
+  });
   const closeQueues = async () => {
     await Promise.all(queues.map(q => q.close()));
     connection.disconnect();
