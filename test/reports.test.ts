@@ -153,9 +153,10 @@ describe('the reports pages over real HTTP', () => {
     const store = storeOf(s3);
     const pipeline = await startPipeline(redis, store);
     const now = today();
-    const [complete, failed, running, waiting, missing] = [1, 2, 3, 4, 5].map(back =>
+    // The complete day first: a day before it that nobody enqueued was never due.
+    const [complete, failed, running, waiting, missing, before] = [5, 1, 2, 3, 4, 6].map(back =>
       addDays(now, -back),
-    ) as [RideDate, RideDate, RideDate, RideDate, RideDate];
+    ) as [RideDate, RideDate, RideDate, RideDate, RideDate, RideDate];
     await uploadSimulatedDay(store, complete, 300);
     await pipeline.runDay(complete);
     await store.writeNdjson(keys.raw(failed, 'jsonl'), [{ ride_id: 'x', ride_dist: 'far' }]);
@@ -193,12 +194,14 @@ describe('the reports pages over real HTTP', () => {
     expect(rowOf(html, running)).toContain('running : clustering (waiting)');
     expect(rowOf(html, waiting)).toContain('late : waiting for raw data');
     expect(rowOf(html, missing)).toContain('late : nothing enqueued');
+    expect(rowOf(html, before)).toContain('before the first report');
+    expect(html).not.toContain(`<title>${before}:`);
     // Newest first, 30 days, the trend drawn with a mark for each gap.
     const dates = [...html.matchAll(/<tr><td>(?:<a href="[^"]+">)?(\d{4}-\d{2}-\d{2})/g)].map(
       m => m[1],
     );
     expect(dates).toHaveLength(30);
-    expect(dates[0]).toBe(complete);
+    expect(dates[0]).toBe(failed);
     expect([...dates].sort().reverse()).toEqual(dates);
     expect(html).toMatch(/<svg [^>]*aria-label="Rides, anomalies, LLM calls and cost per day/);
     expect(html).toContain(`<title>${failed}: failed, cluster-${failed} failed: `);

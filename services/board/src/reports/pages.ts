@@ -66,8 +66,9 @@ const SERIES = [
 function trendSvg(days: WindowDay[]): string {
   const width = 900;
   const left = 130;
+  const right = 20;
   const rowHeight = 64;
-  const slot = (width - left) / Math.max(1, days.length);
+  const slot = (width - left - right) / Math.max(1, days.length);
   const height = SERIES.length * rowHeight + 24;
   const parts: string[] = [];
   SERIES.forEach(([name, pick, format], row) => {
@@ -76,7 +77,7 @@ function trendSvg(days: WindowDay[]): string {
     const most = Math.max(0, ...days.map(d => (d.counts ? pick(d.counts) : 0)));
     parts.push(
       `<text x="0" y="${top + 22}" font-weight="600">${e(name)}</text><text x="0" y="${top + 38}" class="muted">max ${e(format(most))}</text>`,
-      `<line x1="${left}" x2="${width}" y1="${base}" y2="${base}" stroke="#9aa5b1"/>`,
+      `<line x1="${left}" x2="${width - right}" y1="${base}" y2="${base}" stroke="#9aa5b1"/>`,
     );
     days.forEach((day, i) => {
       const x = left + i * slot + slot * 0.15;
@@ -113,7 +114,7 @@ function dayRow(day: WindowDay): string {
   const gap = day.gap;
   const state = gap
     ? `<span class="${gap.state}">${e(gap.state)}</span>: ${e(gap.detail)}`
-    : '<span class="muted">—</span>';
+    : '<span class="muted">before the first report</span>';
   return `<tr><td>${e(day.date)}</td><td class="n">—</td><td class="n">—</td><td class="n">—</td><td class="n">—</td><td>${state}</td></tr>`;
 }
 

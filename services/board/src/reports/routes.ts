@@ -13,7 +13,7 @@ import type { DayQueues } from '@etml/queues';
 import type { ObjectStore } from '@etml/storage';
 import { type RequestHandler, Router } from 'express';
 import { dayPage, PAGE_CSP, reportsIndexPage, type WindowDay } from './pages.ts';
-import { dayGap } from './status.ts';
+import { dayGap, NOTHING_ENQUEUED } from './status.ts';
 
 export const REPORTS_PATH = '/reports';
 
@@ -107,8 +107,15 @@ export function reportsRouter(options: ReportsOptions): Router {
         addDays(end, i + 1 - REPORT_WINDOW_DAYS),
       );
       const doneSet = new Set(done);
+      const first = done.at(-1);
       const window: WindowDay[] = [];
-      for (const date of dates) window.push(await windowDay(options, date, doneSet.has(date)));
+      for (const date of dates) {
+        const day = await windowDay(options, date, doneSet.has(date));
+        // Before the first day with outputs, a day nobody enqueued is not late: it was never due.
+        const neverDue =
+          (first === undefined || date < first) && day.gap?.detail === NOTHING_ENQUEUED;
+        window.push(neverDue ? { date } : day);
+      }
       const earlier = done.filter(date => date < (dates[0] as RideDate));
       res
         .set('Content-Security-Policy', PAGE_CSP)

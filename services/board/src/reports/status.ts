@@ -8,10 +8,12 @@ export interface DayGap {
   detail: string;
 }
 
+export const NOTHING_ENQUEUED = 'nothing enqueued';
+
 /** Where a day without a manifest stands: the CLI's own look at cluster-D and load-D. */
 export async function dayGap(queues: DayQueues, date: RideDate): Promise<DayGap> {
   if (!(await queues.cluster.getJob(jobIds.clusterDay(date)))) {
-    return { state: 'late', detail: 'nothing enqueued' };
+    return { state: 'late', detail: NOTHING_ENQUEUED };
   }
   try {
     const look = await lookAtDay(queues, date);
