@@ -34,7 +34,8 @@ const shape = {
 
 export interface BoardEnv {
   infra: Infra;
-  scheduleTz: string;
+  /** SCHEDULE_TZ: the zone of "today" for /reports/. */
+  tz: string;
   host: string;
   port: number;
   /** null when BOARD_AUTH=off. */
@@ -51,7 +52,7 @@ export function loadEnv(source: EnvSource = process.env): BoardEnv {
   }
   return {
     infra: infraFrom(env),
-    scheduleTz: env.SCHEDULE_TZ,
+    tz: env.SCHEDULE_TZ,
     host: env.BOARD_HOST,
     port: env.BOARD_PORT,
     auth:

@@ -17,7 +17,7 @@ export function start() {
         auth: env.auth,
         log,
         store: store.value,
-        scheduleTz: env.scheduleTz,
+        scheduleTz: env.tz,
       });
       if (!env.auth && !isLoopback(env.host)) {
         log.warn(
