@@ -7,7 +7,7 @@ import { startFakeLlm, test } from '@etml/testing';
 import { Queue } from 'bullmq';
 import { describe, expect, onTestFinished } from 'vitest';
 import { AUTH, CHROMIUM, launchChromium, startBoard } from './browser.ts';
-import { ROOT, storeOf } from './helpers.ts';
+import { ROOT, storeOf, tempDir } from './helpers.ts';
 import { llm, startPipeline, uploadDayWithNews, uploadSimulatedDay } from './pipeline.ts';
 
 const INJECTED = `<script>window.__pwned = 'script'</script> Roadworks closed the Clyde Tunnel.`;
@@ -82,6 +82,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`the reports pages in a browser (${CHROMI
 
     await page.getByRole('link', { name: yesterday, exact: true }).click();
     await page.waitForURL(`${origin}${REPORTS_PATH}/${yesterday}/`);
+    await page.screenshot({ path: `${tempDir()}/reports-day.png` });
     const report = page.frameLocator('iframe');
     const plot = report.locator('svg[aria-label^="Ride distance against ride time"]');
     await expect.poll(() => plot.isVisible()).toBe(true);
@@ -111,5 +112,14 @@ describe.skipIf(!existsSync(CHROMIUM))(`the reports pages in a browser (${CHROMI
     );
     expect(fetched).toEqual([]);
     expect(errors).toEqual([]);
+
+    // From the reports to Bull Board, and back through its menu of links.
+    await page.getByRole('link', { name: 'Queues' }).click();
+    await expect
+      .poll(() => page.getByText('cluster', { exact: true }).first().isVisible())
+      .toBe(true);
+    await page.locator('ul[class^="actions"] > li').last().locator('button').click();
+    await page.getByText('Reports', { exact: true }).click();
+    await page.waitForURL(`${origin}${REPORTS_PATH}/`);
   });
 });
