@@ -32,7 +32,7 @@ export {
   DayRidesCollector,
   REPORT_TABLE_MAX,
 } from './report/collect.ts';
-export { escapeHtml } from './report/html.ts';
+export { documentHead, escapeHtml } from './report/html.ts';
 export {
   REPORT_CSP,
   type ReportContext,

@@ -1,4 +1,4 @@
-import { escapeHtml as e } from '@etml/outputs';
+import { documentHead, escapeHtml as e } from '@etml/outputs';
 import type { DayGap } from './status.ts';
 
 /** One day of the window: its counts from the manifest, or why it has none. */
@@ -32,15 +32,7 @@ const number = (value: number) => value.toLocaleString('en-US');
 const dollars = (value: number | null) => (value === null ? '—' : `$${value.toFixed(4)}`);
 
 function page(title: string, boardPath: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${PAGE_CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(title)}</title>
-<style>${STYLE}</style>
-</head>
+  return `${documentHead(title, PAGE_CSP, STYLE)}
 <body>
 <nav><a href="/reports/">Reports</a><a href="${e(boardPath)}">Queues</a></nav>
 <main>
