@@ -8,11 +8,11 @@ import {
   queueOptions,
   WAITING_FOR_RAW,
 } from '@etml/queues';
-import { test } from '@etml/testing';
+import { getFreePort, test } from '@etml/testing';
 import { Queue } from 'bullmq';
 import { describe, expect, onTestFinished } from 'vitest';
 import { AUTH, startBoard } from './browser.ts';
-import { storeOf } from './helpers.ts';
+import { s3Env, startService, storeOf, waitFor } from './helpers.ts';
 import { startPipeline, uploadSimulatedDay } from './pipeline.ts';
 
 const basic = (user: string, password: string) =>
@@ -205,5 +205,36 @@ describe('the reports pages over real HTTP', () => {
     expect([...dates].sort().reverse()).toEqual(dates);
     expect(html).toMatch(/<svg [^>]*aria-label="Rides, anomalies, LLM calls and cost per day/);
     expect(html).toContain(`<title>${failed}: failed, cluster-${failed} failed: `);
+  });
+
+  test('./bin/etml board reads S3 and SCHEDULE_TZ from its env: today there is served from the bucket, the day after is 404', {
+    timeout: 120_000,
+  }, async ({ redis, s3 }) => {
+    const store = storeOf(s3);
+    // A zone whose today is not UTC's at this hour: each date below is judged the other way in UTC.
+    const now = new Date();
+    const utc = rideDateInZone(now, 'UTC');
+    const east = rideDateInZone(now, 'Pacific/Kiritimati');
+    const [tz, served, refused] =
+      east !== utc
+        ? ['Pacific/Kiritimati', east, addDays(east, 1)]
+        : ['Pacific/Pago_Pago', rideDateInZone(now, 'Pacific/Pago_Pago'), utc];
+    for (const date of [served, refused]) {
+      await store.putBytes(keys.output(date, 'report.html'), `<p>${date}</p>`, 'text/html');
+    }
+    const port = await getFreePort();
+    const board = startService('board', {
+      ...s3Env(s3),
+      REDIS_URL: redis.url,
+      BOARD_PORT: String(port),
+      BOARD_PASSWORD: AUTH.password,
+      SCHEDULE_TZ: tz,
+    });
+    await waitFor('the board ready', 30_000, () => / INFO \S+ ready /.test(board.stderr()));
+    const base = `http://127.0.0.1:${port}${REPORTS_PATH}`;
+    const day = await fetch(`${base}/${served}/report.html`, { headers: authorized });
+    expect(await day.text()).toBe(`<p>${served}</p>`);
+    const later = await fetch(`${base}/${refused}/report.html`, { headers: authorized });
+    expect(later.status).toBe(404);
   });
 });
