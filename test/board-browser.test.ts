@@ -1,40 +1,13 @@
 import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { BOARD_PATH, createBoardApp, PIPELINE_QUEUES } from '@etml/board';
+import { PIPELINE_QUEUES } from '@etml/board';
 import { parseRideDate } from '@etml/domain';
 import { producerConnection, QUEUES, queueOptions, workerConnection } from '@etml/queues';
-import type { RedisClient } from '@etml/runtime';
 import { test } from '@etml/testing';
 import { Queue, Worker } from 'bullmq';
-import { chromium } from 'playwright-core';
 import { describe, expect, onTestFinished } from 'vitest';
+import { AUTH, CHROMIUM, launchChromium, startBoard } from './browser.ts';
 import { storeOf, tempDir } from './helpers.ts';
 import { loadedWithFailed, startPipelineWithLlmDown, uploadDistinctDay } from './pipeline.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const AUTH = { username: 'admin', password: 'board-test-password' };
-
-/** The board on a free port of 127.0.0.1, closed when the test ends; its base URL. */
-async function startBoard(queues: Queue[], redis: RedisClient): Promise<string> {
-  const server = createBoardApp({ queues, redis, auth: AUTH }).listen(0, '127.0.0.1');
-  await new Promise(resolve => server.once('listening', resolve));
-  onTestFinished(async () => {
-    server.closeAllConnections();
-    await new Promise(resolve => server.close(resolve));
-  });
-  const { port } = server.address() as AddressInfo;
-  return `http://127.0.0.1:${port}${BOARD_PATH}`;
-}
-
-/** Debian's Chromium, headless, never a downloaded browser; closed when the test ends. */
-async function launchChromium() {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-  onTestFinished(() => browser.close());
-  return browser;
-}
 
 describe.skipIf(!existsSync(CHROMIUM))(`the board in a browser (${CHROMIUM})`, () => {
   test('logs in, sees the queues, opens a failed job and retries it', async ({ redis }) => {

@@ -38,6 +38,30 @@ export async function uploadSimulatedDay(
   await store.writeNdjson(keys.raw(date, 'jsonl'), simulateRides({ date, rides, seed }));
 }
 
+/**
+ * A simulated day whose first `count` injected anomalies carry `news` instead of their own: markup
+ * from the data, for the pages that must show it as text.
+ */
+export async function uploadDayWithNews(
+  store: ObjectStore,
+  date: RideDate,
+  options: { rides: number; seed: number; news: string; count: number },
+): Promise<void> {
+  let injected = 0;
+  await store.writeNdjson(
+    keys.raw(date, 'jsonl'),
+    (function* () {
+      for (const ride of simulateRides({ date, rides: options.rides, seed: options.seed })) {
+        if (typeof ride.injected_anomaly !== 'string' || injected >= options.count) yield ride;
+        else {
+          injected += 1;
+          yield { ...ride, news: options.news };
+        }
+      }
+    })(),
+  );
+}
+
 /** A simulated day where every ride's news is its own, so every anomaly is a distinct prompt. */
 export async function uploadDistinctDay(store: ObjectStore, date: RideDate, rides: number) {
   await store.writeNdjson(

@@ -3,14 +3,12 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { addDays, keys, parseRideDate } from '@etml/domain';
-import { simulateRides } from '@etml/simulate';
 import { test } from '@etml/testing';
-import { chromium } from 'playwright-core';
-import { describe, expect, onTestFinished } from 'vitest';
+import { describe, expect } from 'vitest';
+import { CHROMIUM, launchChromium } from './browser.ts';
 import { ROOT, storeOf, tempDir } from './helpers.ts';
-import { startPipeline, uploadSimulatedDay } from './pipeline.ts';
+import { startPipeline, uploadDayWithNews, uploadSimulatedDay } from './pipeline.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const INJECTED =
   `<script>window.__pwned = 'script'</script><img src=x onerror="window.__pwned = 'img'">` +
   ' Roadworks closed the Clyde Tunnel northbound.';
@@ -31,28 +29,12 @@ describe.skipIf(!existsSync(CHROMIUM))(`report.html in a browser (${CHROMIUM})`,
       await pipeline.runDay(earlier);
     }
     // News that is markup, on rides the simulator makes anomalous.
-    let injected = 0;
-    await store.writeNdjson(
-      keys.raw(date, 'jsonl'),
-      (function* () {
-        for (const ride of simulateRides({ date, rides: 1_200, seed: 42 })) {
-          if (typeof ride.injected_anomaly !== 'string' || injected >= 3) yield ride;
-          else {
-            injected += 1;
-            yield { ...ride, news: INJECTED };
-          }
-        }
-      })(),
-    );
+    await uploadDayWithNews(store, date, { rides: 1_200, seed: 42, news: INJECTED, count: 3 });
     await pipeline.runDay(date);
     const file = join(tempDir(), 'report.html');
     writeFileSync(file, await store.getBytes(keys.output(date, 'report.html')));
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    onTestFinished(() => browser.close());
+    const browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1100, height: 1300 } });
     const fetched: string[] = [];
     page.on('request', request => {

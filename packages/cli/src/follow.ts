@@ -1,25 +1,22 @@
 import { keys, type RideDate } from '@etml/domain';
 import {
+  type DayProgress,
+  type DayQueues,
   enqueueClusterDay,
   jobIds,
   jobsSayDone,
   type LoadDayResult,
+  lookAtDay,
   producerConnection,
   promoteClusterDay,
   QUEUES,
   queueOptions,
-  summariesDone,
-  WAITING_FOR_RAW,
-  waitingFor,
+  StepFailed,
 } from '@etml/queues';
 import { findRawInputs, type ObjectStore } from '@etml/storage';
 import { Queue } from 'bullmq';
 
-export interface DayQueues {
-  cluster: Queue;
-  load: Queue;
-  summarize: Queue;
-}
+export { type DayProgress, type DayQueues, StepFailed, waitingFor } from '@etml/queues';
 
 /** The day's queues on one fail-fast connection, closed when `use` ends. */
 export async function withDayQueues<T>(
@@ -37,27 +34,6 @@ export async function withDayQueues<T>(
   } finally {
     await Promise.all(Object.values(queues).map(q => q.close()));
     connection.disconnect();
-  }
-}
-
-/** Where a day stands, for progress displays. */
-export type DayProgress =
-  | {
-      step: 'cluster';
-      state: string;
-      phase?: string;
-      rows?: number;
-      /** Set while cluster-D is delayed because its raw input has not arrived. */
-      waiting?: { key: string; nextCheckAt: number };
-    }
-  | { step: 'summarize'; state: string; done: number; failed: number; total: number }
-  | { step: 'load'; state: string; rows?: number };
-
-/** A step of the day failed for good: exit 1 with the step and its reason. */
-export class StepFailed extends Error {
-  constructor(jobId: string, reason: string) {
-    super(`${jobId} failed: ${reason}`);
-    this.name = 'StepFailed';
   }
 }
 
@@ -128,64 +104,6 @@ export function clockTime(ms: number, tz: string): string {
 
 export function describeWaiting(waiting: { key: string; nextCheckAt: number }, tz: string): string {
   return `waiting for raw input ${waiting.key}, next check at ${clockTime(waiting.nextCheckAt, tz)}`;
-}
-
-interface Progress {
-  phase?: string;
-  rows?: number;
-}
-
-/** One look at a day: its result once load-D is done, or where it stands. */
-type DayLook =
-  | { result: LoadDayResult }
-  | { progress: DayProgress /** The job the day waits on. */; jobId: string };
-
-/** Looks at a day once. Throws StepFailed for the step that failed. */
-async function lookAtDay(queues: DayQueues, date: RideDate): Promise<DayLook> {
-  const clusterId = jobIds.clusterDay(date);
-  const loadId = jobIds.loadDay(date);
-  const cluster = await queues.cluster.getJob(clusterId);
-  if (!cluster) throw new StepFailed(clusterId, 'the job is not in the queue');
-  const clusterState = await cluster.getState();
-  if (clusterState === 'failed') throw new StepFailed(clusterId, cluster.failedReason);
-  if (clusterState !== 'completed') {
-    const progress = (cluster.progress ?? {}) as Progress;
-    const waiting = waitingFor(clusterState, progress);
-    return {
-      jobId: clusterId,
-      progress: {
-        step: 'cluster',
-        state: clusterState,
-        // A promoted job shows its state until it reports anew, not its old wait.
-        phase: progress.phase === WAITING_FOR_RAW && !waiting ? undefined : progress.phase,
-        rows: progress.rows,
-        ...(waiting ? { waiting } : {}),
-      },
-    };
-  }
-  const load = await queues.load.getJob(loadId);
-  if (!load) {
-    throw new StepFailed(loadId, `the job is not in the queue though ${clusterId} is done`);
-  }
-  const loadState = await load.getState();
-  if (loadState === 'completed') {
-    // Fetched just before it completed, the job has no return value yet: read it again.
-    const result = (load.returnvalue ?? (await queues.load.getJob(loadId))?.returnvalue) as
-      | LoadDayResult
-      | null
-      | undefined;
-    if (result) return { result };
-    return { jobId: loadId, progress: { step: 'load', state: loadState } };
-  }
-  if (loadState === 'failed') throw new StepFailed(loadId, load.failedReason);
-  const progress = (load.progress ?? {}) as Progress;
-  if (progress.phase === 'writing') {
-    return { jobId: loadId, progress: { step: 'load', state: loadState, rows: progress.rows } };
-  }
-  return {
-    jobId: loadId,
-    progress: { step: 'summarize', state: loadState, ...(await summariesDone(load)) },
-  };
 }
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));

@@ -41,7 +41,12 @@ export {
   DayRidesCollector,
   REPORT_TABLE_MAX,
 } from './report/collect.ts';
-export { escapeHtml } from './report/html.ts';
-export { type ReportContext, renderReport, type TrendDay } from './report/render.ts';
+export { documentHead, escapeHtml } from './report/html.ts';
+export {
+  REPORT_CSP,
+  type ReportContext,
+  renderReport,
+  type TrendDay,
+} from './report/render.ts';
 export { SCATTER_POINTS_MAX, scatterSvg } from './report/scatter.ts';
 export { type WebhookOptions, webhookMessage } from './webhook.ts';

@@ -26,7 +26,16 @@ export {
   type WaitingForRawProgress,
 } from './catalog.ts';
 export { producerConnection, queueOptions, workerConnection } from './connection.ts';
-export { describeDayStep, summariesDone, waitingFor } from './day-step.ts';
+export {
+  type DayLook,
+  type DayProgress,
+  type DayQueues,
+  lookAtDay,
+  StepFailed,
+  summariesDone,
+  waitingFor,
+} from './day-status.ts';
+export { describeDayStep } from './day-step.ts';
 export { type Enqueued, enqueueClusterDay, enqueueLoadDay, jobsSayDone } from './enqueue.ts';
 export { jobIds, rideIdPart } from './ids.ts';
 export {

@@ -1,12 +1,14 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { QUEUES } from '@etml/queues';
+import { type DayQueues, QUEUES } from '@etml/queues';
 import { ownKeys, type RedisClient } from '@etml/runtime';
+import type { ObjectStore } from '@etml/storage';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import { basicAuth } from './auth.ts';
 import { type FreshnessOptions, freshnessLines } from './freshness.ts';
+import { REPORTS_PATH, reportsRouter } from './reports/routes.ts';
 
 export const BOARD_PATH = '/admin/queues';
 
@@ -18,6 +20,8 @@ export interface BoardAppOptions {
   auth: { username: string; password: string } | null;
   /** S3 and the deadline, for etml_last_complete_day and etml_day_late. */
   freshness?: FreshnessOptions | undefined;
+  /** The outputs' store and SCHEDULE_TZ, for /reports/; without them it is not served. */
+  reports?: { store: ObjectStore; scheduleTz: string };
 }
 
 const METRIC_FIELDS = [
@@ -73,7 +77,12 @@ export function createBoardApp(options: BoardAppOptions): Express {
   createBullBoard({
     queues: options.queues.map(queue => new BullMQAdapter(queue)),
     serverAdapter,
-    options: { uiConfig: { boardTitle: 'ride-anomaly ETML' } },
+    options: {
+      uiConfig: {
+        boardTitle: 'ride-anomaly ETML',
+        ...(options.reports ? { miscLinks: [{ text: 'Reports', url: `${REPORTS_PATH}/` }] } : {}),
+      },
+    },
   });
   const app = express();
   app.disable('x-powered-by');
@@ -101,6 +110,19 @@ export function createBoardApp(options: BoardAppOptions): Express {
     }
   });
   app.use(BOARD_PATH, guard, serverAdapter.getRouter());
+  if (options.reports) {
+    const byName = (name: string) => options.queues.find(q => q.name === name) as Queue;
+    const queues: DayQueues = {
+      cluster: byName(QUEUES.cluster),
+      load: byName(QUEUES.load),
+      summarize: byName(QUEUES.summarize),
+    };
+    app.use(
+      REPORTS_PATH,
+      guard,
+      reportsRouter({ ...options.reports, queues, boardPath: BOARD_PATH }),
+    );
+  }
   app.get('/', (_req, res) => res.redirect(BOARD_PATH));
   return app;
 }

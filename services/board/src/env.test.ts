@@ -35,3 +35,11 @@ describe('BOARD_HOST', () => {
     expect(['0.0.0.0', '::', '10.1.2.3', 'board.internal'].some(isLoopback)).toBe(false);
   });
 });
+
+describe('SCHEDULE_TZ', () => {
+  it('is "today" for /reports/: UTC unless set, and one problem naming it when it is no zone', () => {
+    expect(loadEnv(base).tz).toBe('UTC');
+    expect(loadEnv({ ...base, SCHEDULE_TZ: 'Europe/London' }).tz).toBe('Europe/London');
+    expect(() => loadEnv({ ...base, SCHEDULE_TZ: 'Mars/Olympus' })).toThrow(/SCHEDULE_TZ/);
+  });
+});

@@ -28,18 +28,20 @@ const shape = {
   BOARD_PASSWORD: envString().optional(),
   /** off: no authentication, for a board on a developer's own machine only. */
   BOARD_AUTH: envEnum(['on', 'off'] as const).default('on'),
+  /** REPORT_DEADLINE, and SCHEDULE_TZ: "today" for /reports/ (a later date has no report). */
   ...deadlineEnv,
 };
 
 export interface BoardEnv {
   infra: Infra;
+  /** SCHEDULE_TZ: the zone of "today" for /reports/. */
+  tz: string;
   host: string;
   port: number;
   /** null when BOARD_AUTH=off. */
   auth: { username: string; password: string } | null;
   /** REPORT_DEADLINE in SCHEDULE_TZ, for etml_day_late; unset: never late. */
   deadline: string | undefined;
-  tz: string;
 }
 
 /** The board's configuration; the only place it reads the environment. */
@@ -52,6 +54,7 @@ export function loadEnv(source: EnvSource = process.env): BoardEnv {
   }
   return {
     infra: infraFrom(env),
+    tz: env.SCHEDULE_TZ,
     host: env.BOARD_HOST,
     port: env.BOARD_PORT,
     auth:
@@ -59,6 +62,5 @@ export function loadEnv(source: EnvSource = process.env): BoardEnv {
         ? { username: env.BOARD_USERNAME, password: env.BOARD_PASSWORD }
         : null,
     deadline: env.REPORT_DEADLINE,
-    tz: env.SCHEDULE_TZ,
   };
 }

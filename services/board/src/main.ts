@@ -17,6 +17,8 @@ export function start() {
         auth: env.auth,
         freshness: { store: store.value, deadline: env.deadline, tz: env.tz },
         log,
+        store: store.value,
+        scheduleTz: env.tz,
       });
       if (!env.auth && !isLoopback(env.host)) {
         log.warn(

@@ -4,6 +4,7 @@ import { type AddressInfo, createServer, type Server as NetServer } from 'node:n
 import { ConfigError } from '@etml/domain';
 import { producerConnection, queueOptions, reportRedisError } from '@etml/queues';
 import { closeOnce, type Logger } from '@etml/runtime';
+import type { ObjectStore } from '@etml/storage';
 import { Queue } from 'bullmq';
 import { createBoardApp, PIPELINE_QUEUES } from './app.ts';
 import type { FreshnessOptions } from './freshness.ts';
@@ -17,6 +18,9 @@ export interface ServeBoardOptions {
   /** S3 and the deadline, for /metrics' freshness gauges. */
   freshness?: FreshnessOptions | undefined;
   log: Logger;
+  /** Where the outputs are, for /reports/; without it the board serves no reports. */
+  store?: ObjectStore;
+  scheduleTz?: string;
 }
 
 /** The board app over the pipeline queues, listening on `port` until close(). */
@@ -33,6 +37,9 @@ export async function serveBoard(options: ServeBoardOptions) {
     redis: connection,
     auth: options.auth,
     freshness: options.freshness,
+    ...(options.store
+      ? { reports: { store: options.store, scheduleTz: options.scheduleTz ?? 'UTC' } }
+      : {}),
   });
   const closeQueues = async () => {
     await Promise.all(queues.map(q => q.close()));

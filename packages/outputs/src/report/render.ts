@@ -1,5 +1,5 @@
 import type { DayRides } from './collect.ts';
-import { escapeHtml as e } from './html.ts';
+import { documentHead, escapeHtml as e } from './html.ts';
 import { legendColors, NORMAL_COLOR, SCATTER_POINTS_MAX, scatterSvg } from './scatter.ts';
 
 /** What the report says about the day beyond its rides: from the clustering and the model. */
@@ -27,7 +27,7 @@ const decimals = (value: number | null, digits: number) =>
   value === null || !Number.isFinite(value) ? '—' : value.toFixed(digits);
 
 // The report runs no script and loads nothing: this policy is a second wall behind the escaping.
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2933;margin:0;background:#f5f7fa}
@@ -156,15 +156,7 @@ export function renderReport(day: DayRides, context: ReportContext, trend: Trend
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([source, n]) => `${e(source)} ${number(n)}`)
     .join(' · ');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Ride anomalies ${e(context.date)}</title>
-<style>${STYLE}</style>
-</head>
+  return `${documentHead(`Ride anomalies ${context.date}`, REPORT_CSP, STYLE)}
 <body>
 <main>
 <h1>Ride anomalies on ${e(context.date)}</h1>
