@@ -541,7 +541,8 @@ export function generalHelp(): string {
     wrap(
       'Configuration comes from the environment (README.md, "Configuration"). Redis is ' +
         'REDIS_URL, or Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_NAME) or a Cluster ' +
-        '(REDIS_CLUSTER_NODES). With none of them, S3_ENDPOINT and S3_BUCKET unset, etml starts ' +
+        '(REDIS_CLUSTER_NODES), whose AUTH is REDIS_PASSWORD, REDIS_USERNAME and ' +
+        'REDIS_SENTINEL_PASSWORD. With none of them, S3_ENDPOINT and S3_BUCKET unset, etml starts ' +
         'its own redis-server and S3-API server, ' +
         'keeping data in .data/. Exit codes: 0 done, 1 a failure while running, 2 a bad command ' +
         'line, bad input or bad configuration; --verbose adds the stack trace to an error.',

@@ -36,6 +36,15 @@ export const redisEnv = {
     .optional(),
   /** A Redis Cluster's seed nodes; wins over REDIS_URL. */
   REDIS_CLUSTER_NODES: hostPorts.optional(),
+  /**
+   * AUTH for a Sentinel's or a Cluster's data nodes (one server takes them in REDIS_URL). Never
+   * validated here: a failed check would print the value.
+   */
+  REDIS_PASSWORD: z.string().optional(),
+  /** An ACL user with REDIS_PASSWORD; unset: the default user. */
+  REDIS_USERNAME: z.string().optional(),
+  /** The sentinels' own `requirepass`, when they have one. */
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
   /** Unset: `{etml}`. A hash tag, so that every key lands in one Cluster slot. */
   REDIS_PREFIX: z
     .string()

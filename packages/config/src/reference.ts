@@ -33,6 +33,22 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
       'A Redis Cluster instead of `REDIS_URL`: some of its nodes as `host:port,host:port`. Not with `REDIS_SENTINELS`.',
   },
   {
+    name: 'REDIS_PASSWORD',
+    default: 'none',
+    description:
+      'Password of the Sentinel master and replicas or of the Cluster nodes. Never printed. With one server, put it in `REDIS_URL` instead.',
+  },
+  {
+    name: 'REDIS_USERNAME',
+    default: '`default` user',
+    description: 'ACL user for `REDIS_PASSWORD`. Needs `REDIS_PASSWORD`.',
+  },
+  {
+    name: 'REDIS_SENTINEL_PASSWORD',
+    default: 'none',
+    description: "The sentinels' own password, if they have one. Needs `REDIS_SENTINELS`.",
+  },
+  {
     name: 'REDIS_PREFIX',
     default: '`{etml}`',
     description:
