@@ -1,5 +1,5 @@
 import { parseRideDate } from '@etml/domain';
-import { redisCommand, startRedisCluster, test } from '@etml/testing';
+import { type RedisCluster, redisCommand, startRedisCluster, test } from '@etml/testing';
 import { describe, expect } from 'vitest';
 import { runEtml, s3Env, waitFor } from './helpers.ts';
 import { startServicesDay } from './pipeline.ts';
@@ -7,9 +7,11 @@ import { startServicesDay } from './pipeline.ts';
 const date = parseRideDate('2025-07-30');
 
 /** Every key on every node of the cluster. */
-async function clusterKeys(ports: readonly number[]): Promise<string[]> {
+async function clusterKeys(cluster: RedisCluster): Promise<string[]> {
   const all: string[] = [];
-  for (const port of ports) all.push(...((await redisCommand(port, 'KEYS', '*')) as string[]));
+  for (const node of cluster.addresses) {
+    all.push(...((await redisCommand(node, 'KEYS', '*')) as string[]));
+  }
   return all;
 }
 
@@ -28,12 +30,33 @@ describe('Redis Cluster', () => {
     const manifest = await day.completed(180_000);
     expect(manifest.counts.anomalies).toBeGreaterThan(0);
 
-    const keys = await clusterKeys(cluster.nodes.map(node => node.port));
+    const keys = await clusterKeys(cluster);
     expect(keys.length).toBeGreaterThan(0);
     // BullMQ's keys and the pipeline's own (metrics, limiter) share the one hash tag.
     expect(keys.filter(key => !key.startsWith('{etml}:'))).toEqual([]);
     expect(keys).toEqual(expect.arrayContaining(['{etml}:metrics', '{etml}:llm-requests']));
     expect(keys.some(key => key.startsWith('{etml}:summarize:'))).toBe(true);
+  });
+
+  test('with REDIS_PASSWORD, every service and the CLI authenticate to a password-protected cluster', {
+    timeout: 240_000,
+  }, async ({ s3 }) => {
+    // `#`, `@`, `,` and `/` would each end a part of the target string were they not encoded.
+    const password = 'p#s@w,rd/Ünï';
+    const cluster = await startRedisCluster(3, { password });
+    const [first] = cluster.nodes;
+    await expect(redisCommand(first?.port ?? 0, 'PING')).rejects.toThrow();
+
+    const day = await startServicesDay(s3, cluster.env, date);
+    const manifest = await day.completed(180_000);
+    expect(manifest.counts.anomalies).toBeGreaterThan(0);
+    const keys = await clusterKeys(cluster);
+    expect(keys.some(key => key.startsWith('{etml}:summarize:'))).toBe(true);
+    expect(day.stderr()).not.toContain(password);
+
+    const status = await runEtml(['status', '--date', date], day.env);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout + status.stderr).not.toContain(password);
   });
 });
 

@@ -48,6 +48,36 @@ describe('Redis Sentinel', () => {
       expect(lines[0]).toContain('REDIS_SENTINEL_NAME="nosuchmaster"');
     }
   });
+
+  test('sentinels that require a password: the master-name check signs in with REDIS_SENTINEL_PASSWORD', {
+    timeout: 60_000,
+  }, async ({ s3 }) => {
+    const group = await startSentinelGroup({ sentinels: 1 });
+    const [sentinel] = group.sentinels;
+    const password = 'sentinel#pass@1';
+    await redisCommand(
+      sentinel?.port ?? 0,
+      'ACL',
+      'SETUSER',
+      'default',
+      'resetpass',
+      `>${password}`,
+    );
+    await expect(redisCommand(sentinel?.port ?? 0, 'PING')).rejects.toThrow();
+    const env = {
+      ...s3Env(s3),
+      ...group.env,
+      REDIS_SENTINEL_NAME: 'nosuchmaster',
+      REDIS_SENTINEL_PASSWORD: password,
+    };
+    // Only a sentinel that let the check in can say it does not know the name.
+    const result = await runEtml(['enqueue', '--date', date], env);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringContaining('REDIS_SENTINEL_NAME="nosuchmaster"'),
+    ]);
+    expect(result.stderr).not.toContain(password);
+  });
 });
 
 describe('a Redis target that cannot be used', () => {

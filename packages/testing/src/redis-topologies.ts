@@ -27,9 +27,21 @@ async function started(server: Promise<ServerHandle>): Promise<ServerHandle> {
   return handle;
 }
 
-/** One command to the server on `port`, on a connection of its own. */
-export async function redisCommand(port: number, ...args: (string | number)[]): Promise<unknown> {
-  const client = new Redis({ host: LOCALHOST, port, lazyConnect: true, retryStrategy: () => null });
+/** A server on loopback: its port, or its port and `requirepass`. */
+export type RedisServerAddress = number | { port: number; password: string };
+
+/** One command to the server on `server`, on a connection of its own. */
+export async function redisCommand(
+  server: RedisServerAddress,
+  ...args: (string | number)[]
+): Promise<unknown> {
+  const address = typeof server === 'number' ? { port: server } : server;
+  const client = new Redis({
+    host: LOCALHOST,
+    ...address,
+    lazyConnect: true,
+    retryStrategy: () => null,
+  });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -129,16 +141,24 @@ export async function startSentinelGroup(
 
 export interface RedisCluster {
   nodes: ServerHandle[];
-  /** REDIS_CLUSTER_NODES for the services. */
-  env: { REDIS_CLUSTER_NODES: string };
+  /** Each node's address for redisCommand, with the password when there is one. */
+  addresses: RedisServerAddress[];
+  /** REDIS_CLUSTER_NODES (and REDIS_PASSWORD) for the services. */
+  env: { REDIS_CLUSTER_NODES: string; REDIS_PASSWORD?: string };
 }
 
 /**
  * A Redis Cluster of `masters` masters and no replicas on loopback, made with
  * `redis-cli --cluster create`, stopped when the test ends. Resolves once every node says the
- * cluster is ok.
+ * cluster is ok. With `password`, every node requires it (`requirepass`, and `masterauth` for
+ * the links between nodes), set once the node answers: startRedisServer's readiness probe is an
+ * unauthenticated PING.
  */
-export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
+export async function startRedisCluster(
+  masters = 3,
+  options: { password?: string } = {},
+): Promise<RedisCluster> {
+  const { password } = options;
   const nodes: ServerHandle[] = [];
   for (let i = 0; i < masters; i++) {
     const dir = tempDir('cluster-node');
@@ -158,9 +178,19 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
       ),
     );
   }
+  if (password !== undefined) {
+    for (const node of nodes) {
+      await redisCommand(node.port, 'CONFIG', 'SET', 'masterauth', password);
+      await redisCommand(node.port, 'CONFIG', 'SET', 'requirepass', password);
+    }
+  }
+  const servers: RedisServerAddress[] = nodes.map(node =>
+    password === undefined ? node.port : { port: node.port, password },
+  );
   const addresses = nodes.map(node => `${LOCALHOST}:${node.port}`);
   const cli = join(dirname(findRedisServer() ?? 'redis-server'), 'redis-cli');
   await promisify(execFile)(cli, [
+    ...(password === undefined ? [] : ['-a', password, '--no-auth-warning']),
     '--cluster',
     'create',
     ...addresses,
@@ -168,12 +198,22 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
     '0',
     '--cluster-yes',
   ]);
-  for (const node of nodes) {
+  for (const [i, node] of nodes.entries()) {
     await waitUntil(
-      async () => /cluster_state:ok/.test(String(await redisCommand(node.port, 'CLUSTER', 'INFO'))),
+      async () =>
+        /cluster_state:ok/.test(
+          String(await redisCommand(servers[i] ?? node.port, 'CLUSTER', 'INFO')),
+        ),
       30_000,
       `the cluster node on port ${node.port}`,
     );
   }
-  return { nodes, env: { REDIS_CLUSTER_NODES: addresses.join(',') } };
+  return {
+    nodes,
+    addresses: servers,
+    env: {
+      REDIS_CLUSTER_NODES: addresses.join(','),
+      ...(password === undefined ? {} : { REDIS_PASSWORD: password }),
+    },
+  };
 }
