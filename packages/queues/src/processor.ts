@@ -1,5 +1,5 @@
 import type { Logger } from '@etml/domain';
-import type { RedisClient } from '@etml/runtime';
+import { observeJob, type RedisClient } from '@etml/runtime';
 import { type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import { JOBS, type JobSpec, type PayloadOf, type QueueName, type ResultOf } from './catalog.ts';
 import { queueOptions } from './connection.ts';
@@ -103,6 +103,7 @@ export function createWorker(
   worker.on('error', error => reportRedisError(log, { queue }, error));
   worker.on('failed', (job: Job | undefined, error: Error) => {
     if (vanishedJob(error) !== undefined) return reportRedisError(log, { queue }, error);
+    observeJob(queue, 'failed', job);
     // An attempt that will be retried is a warning; the last one, or an unrecoverable one, an error.
     const final =
       error.name === 'UnrecoverableError' || (job?.attemptsMade ?? 0) >= (job?.opts.attempts ?? 1);
@@ -117,6 +118,7 @@ export function createWorker(
     }
   });
   worker.on('completed', job => {
+    observeJob(queue, 'completed', job);
     if (jobLines === 'detail') log.debug('job completed', { queue, job: job.id });
     else log.info('job completed', { queue, job: job.id });
   });

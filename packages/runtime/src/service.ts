@@ -4,6 +4,7 @@ import { closeOnce } from './close-once.ts';
 import { type Connected, connectRedis, connectStore } from './connect.ts';
 import type { Infra } from './infra.ts';
 import { createLogger, type Logger } from './log.ts';
+import { startMetricsServer } from './metrics-server.ts';
 import { waitForRedis } from './redis-ready.ts';
 import { onShutdown } from './shutdown.ts';
 
@@ -52,20 +53,35 @@ export interface RunningService {
  * started before Redis logs and retries instead of crashing into a restart loop), S3 when it
  * needs it, then the service itself, a `ready` line, and SIGTERM and SIGINT wired to its close.
  */
-export async function runService<E extends { infra: Infra }>(
+export async function runService<E extends { infra: Infra; metricsPort?: number | undefined }>(
   service: ServiceDefinition<E>,
   source: EnvSource = process.env,
 ): Promise<RunningService> {
   const log = createLogger(service.name);
   const env = service.loadEnv(source);
-  const redis = await connectRedis(env.infra);
-  await waitForRedis(redis.value, log);
-  const context = { env, log, redis };
-  const started = service.needsStore
-    ? await service.start({ ...context, store: await connectStore(env.infra) })
-    : await service.start(context);
-  log.info('ready', started.ready);
-  const close = closeOnce(started.close);
+  // Before any connection: a taken METRICS_PORT is refused at once, not after Redis is up.
+  const metrics =
+    env.metricsPort === undefined ? undefined : await startMetricsServer(env.metricsPort);
+  let started: StartedService;
+  try {
+    const redis = await connectRedis(env.infra);
+    await waitForRedis(redis.value, log);
+    const context = { env, log, redis };
+    started = service.needsStore
+      ? await service.start({ ...context, store: await connectStore(env.infra) })
+      : await service.start(context);
+  } catch (error) {
+    // An open server would keep the failed process alive.
+    await metrics?.close();
+    throw error;
+  }
+  // Only services that read METRICS_PORT say where their metrics are (the board has its own).
+  const metricsField = 'metricsPort' in env ? { metrics: env.metricsPort ?? 'off' } : {};
+  log.info('ready', { ...started.ready, ...metricsField });
+  const close = closeOnce(async () => {
+    await started.close();
+    await metrics?.close();
+  });
   onShutdown(close);
   return { close };
 }
