@@ -135,3 +135,8 @@ export const jobLockEnv = {
 export function jobLockOptions(seconds: number) {
   return { lockDuration: seconds * 1_000, stalledInterval: seconds * 1_000 };
 }
+
+/** Prometheus /metrics of a worker service; unset: no metrics server. */
+export const metricsEnv = {
+  METRICS_PORT: envInt({ min: 1, max: 65_535 }).optional(),
+};

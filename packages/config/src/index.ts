@@ -17,6 +17,7 @@ export {
   jobLockEnv,
   jobLockOptions,
   llmEnv,
+  metricsEnv,
   redisEnv,
   reportEnv,
   s3Env,

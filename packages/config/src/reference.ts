@@ -239,6 +239,12 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
       'How long cluster-D waits for a late raw input, checking again 1, 2, 4… up to 30 minutes apart, before it fails.',
   },
   {
+    name: 'METRICS_PORT',
+    default: 'none (off)',
+    description:
+      'Port where cluster-worker, summarize-worker and scheduler serve Prometheus `/metrics`: process metrics and `etml_job_duration_seconds{queue,outcome}`. Taken: the service refuses to start, naming it.',
+  },
+  {
     name: 'BOARD_PORT',
     default: '`3000`',
     description:

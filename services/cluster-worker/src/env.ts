@@ -6,6 +6,7 @@ import {
   envNumber,
   jobLockEnv,
   jobLockOptions,
+  metricsEnv,
   parseEnv,
 } from '@etml/config';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
@@ -14,6 +15,7 @@ const shape = {
   ...infraEnv,
   ...jobLockEnv,
   ...alertEnv,
+  ...metricsEnv,
   DBSCAN_EPS: envNumber({ min: 0, exclusiveMin: true }).optional(),
   DBSCAN_MIN_SAMPLES: envInt({ min: 1 }).optional(),
   ANOMALY_MAX_SHARE: envNumber({ min: 0, exclusiveMin: true, max: 1 }).optional(),
@@ -22,6 +24,8 @@ const shape = {
 
 export interface ClusterWorkerEnv {
   infra: Infra;
+  /** METRICS_PORT: Prometheus /metrics is served there; undefined: no metrics server. */
+  metricsPort: number | undefined;
   eps: number | undefined;
   minSamples: number | undefined;
   /** At most this share of a day's rides is flagged (the most severe); unset, no cap. */
@@ -38,6 +42,7 @@ export function loadEnv(source: EnvSource = process.env): ClusterWorkerEnv {
   const env = parseEnv(shape, source);
   return {
     infra: infraFrom(env),
+    metricsPort: env.METRICS_PORT,
     eps: env.DBSCAN_EPS,
     minSamples: env.DBSCAN_MIN_SAMPLES,
     maxShare: env.ANOMALY_MAX_SHARE,

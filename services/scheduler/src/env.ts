@@ -5,6 +5,7 @@ import {
   type EnvSource,
   envInt,
   envString,
+  metricsEnv,
   parseEnv,
   scheduleTzEnv,
 } from '@etml/config';
@@ -19,10 +20,13 @@ const shape = {
   SCHEDULE_HEAL_SECONDS: envInt({ min: 1, max: 24 * 3600 }).default(300),
   ...deadlineEnv,
   ...alertEnv,
+  ...metricsEnv,
 };
 
 export interface SchedulerEnv {
   infra: Infra;
+  /** METRICS_PORT: Prometheus /metrics is served there; undefined: no metrics server. */
+  metricsPort: number | undefined;
   pattern: string;
   tz: string;
   catchUpDays: number;
@@ -40,6 +44,7 @@ export function loadEnv(source: EnvSource = process.env): SchedulerEnv {
   const tz = env.SCHEDULE_TZ;
   return {
     infra: infraFrom(env),
+    metricsPort: env.METRICS_PORT,
     pattern: checkCron(env.SCHEDULE_CRON, tz),
     tz,
     catchUpDays: env.CATCHUP_DAYS,

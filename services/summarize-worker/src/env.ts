@@ -6,6 +6,7 @@ import {
   jobLockEnv,
   jobLockOptions,
   llmEnv,
+  metricsEnv,
   parseEnv,
   reportEnv,
 } from '@etml/config';
@@ -25,6 +26,7 @@ const shape = {
   ...reportEnv,
   ...alertEnv,
   ...jobLockEnv,
+  ...metricsEnv,
   ALERT_FAILED_SUMMARY_SHARE: envNumber({ min: 0, max: 1 }).default(0.05),
 };
 
@@ -34,6 +36,8 @@ export type SummarizerChoice =
 
 export interface SummarizeWorkerEnv {
   infra: Infra;
+  /** METRICS_PORT: Prometheus /metrics is served there; undefined: no metrics server. */
+  metricsPort: number | undefined;
   summarizer: SummarizerChoice;
   /** LLM requests per minute, across every summarize-worker process. */
   maxRequestsPerMinute: number;
@@ -67,6 +71,7 @@ export function loadEnv(source: EnvSource = process.env): SummarizeWorkerEnv {
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     infra: infraFrom(env),
+    metricsPort: env.METRICS_PORT,
     summarizer:
       useLlm && env.OPENAI_API_KEY !== undefined
         ? {
