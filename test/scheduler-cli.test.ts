@@ -121,6 +121,8 @@ describe('etml scheduler', () => {
       { SCHEDULE_HEAL_SECONDS: '5m' },
       'SCHEDULE_HEAL_SECONDS must be a whole number from 1 to 86400, got "5m"',
     ],
+    [{ METRICS_PORT: '0' }, 'METRICS_PORT must be a whole number from 1 to 65535, got "0"'],
+    [{ METRICS_PORT: 'http' }, 'METRICS_PORT must be a whole number from 1 to 65535, got "http"'],
   ] as const)('refuses %o at start, in one line', async ([bad, message], { redis, s3 }) => {
     const result = await runEtml(['scheduler'], { ...s3Env(s3), REDIS_URL: redis.url, ...bad });
     expect(result.code).toBe(2);
