@@ -92,3 +92,16 @@ export function classifyLlmError(error: unknown): LlmFailure {
   // A malformed answer may come out right on the next try.
   return { kind: 'transient', message };
 }
+
+/** How one HTTP request to the provider ended, for counting them. */
+export type LlmRequestOutcome = 'ok' | '429' | '5xx' | 'timeout' | 'error';
+
+/** A failed request's outcome: every 429 (rate limit or quota), 5xx, timeout, or anything else. */
+export function requestOutcome(error: unknown): Exclude<LlmRequestOutcome, 'ok'> {
+  if (error instanceof OpenAI.APIConnectionTimeoutError) return 'timeout';
+  if (error instanceof OpenAI.APIError && error.status === 429) return '429';
+  if (error instanceof OpenAI.APIError && error.status !== undefined && error.status >= 500) {
+    return '5xx';
+  }
+  return 'error';
+}

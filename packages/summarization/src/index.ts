@@ -3,7 +3,9 @@ export {
   type LimitKind,
   type LlmFailure,
   LlmRefusal,
+  type LlmRequestOutcome,
   parseResetDuration,
+  requestOutcome,
   retryAfterMs,
   tokenLimitOf,
 } from './errors.ts';
@@ -11,6 +13,7 @@ export { extractiveSummary, type Summary } from './extractive.ts';
 export {
   boundSummary,
   endpointHost,
+  type LlmRequestRecord,
   type LlmSummary,
   OpenAISummarizer,
   type OpenAISummarizerOptions,

@@ -2,7 +2,7 @@ import { startFakeLlm } from '@etml/testing';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { classifyLlmError } from './errors.ts';
-import { endpointHost, OpenAISummarizer } from './openai.ts';
+import { endpointHost, type LlmRequestRecord, OpenAISummarizer } from './openai.ts';
 import { buildPrompt } from './prompt.ts';
 
 const prompt = buildPrompt({
@@ -37,10 +37,12 @@ describe('OpenAISummarizer against an OpenAI-compatible server over HTTP', () =>
   it('falls back to plain JSON in text for a server without json_schema, and remembers it', async () => {
     const llm = await startFakeLlm({ jsonSchema: false });
     try {
+      const told: string[] = [];
       const summarizer = new OpenAISummarizer({
         apiKey: 'sk-test',
         baseURL: llm.url,
         model: 'llama3',
+        onRequest: request => told.push(request.outcome),
       });
       await summarizer.summarize(prompt);
       await summarizer.summarize(prompt);
@@ -49,6 +51,8 @@ describe('OpenAISummarizer against an OpenAI-compatible server over HTTP', () =>
         [200, false],
         [200, false],
       ]);
+      // The refused first try was a request too.
+      expect(told).toEqual(['error', 'ok', 'ok']);
     } finally {
       await llm.close();
     }
@@ -84,6 +88,32 @@ describe('OpenAISummarizer against an OpenAI-compatible server over HTTP', () =>
       expect(first.tokenLimit?.resetMs).toBeLessThanOrEqual(5_000);
       const second = await summarizer.summarize(prompt);
       expect(second.tokenLimit?.remaining).toBe(10_000 - 2 * used);
+    } finally {
+      await llm.close();
+    }
+  });
+
+  it('tells onRequest of every HTTP request: its outcome, its time and the tokens answered', async () => {
+    const faults = [undefined, 'storm', 'error', 'hang', 'reset'] as const;
+    const llm = await startFakeLlm({ fault: ({ n }) => faults[n - 1], hangMs: 5_000 });
+    try {
+      const told: LlmRequestRecord[] = [];
+      const summarizer = new OpenAISummarizer({
+        apiKey: 'sk-test',
+        baseURL: llm.url,
+        model: 'm',
+        timeoutMs: 500,
+        onRequest: request => told.push(request),
+      });
+      for (const _ of faults) await summarizer.summarize(prompt).catch(() => undefined);
+      expect(told.map(r => r.outcome)).toEqual(['ok', '429', '5xx', 'timeout', 'error']);
+      expect(llm.requests.map(r => r.status)).toEqual([200, 429, 500, 0, 0]);
+      const [ok] = told;
+      expect((ok?.usage?.promptTokens ?? 0) + (ok?.usage?.completionTokens ?? 0)).toBe(
+        llm.requests[0]?.tokens,
+      );
+      expect(told.slice(1).every(r => r.usage === undefined)).toBe(true);
+      expect(told[3]?.seconds).toBeGreaterThan(0.4);
     } finally {
       await llm.close();
     }

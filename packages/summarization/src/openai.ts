@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { LlmRefusal, tokenLimitOf } from './errors.ts';
+import { LlmRefusal, type LlmRequestOutcome, requestOutcome, tokenLimitOf } from './errors.ts';
 import type { Summary } from './extractive.ts';
 import { LIKELY_CAUSES, type Prompt } from './prompt.ts';
 import { MAX_COMPLETION_TOKENS } from './tokens.ts';
@@ -11,12 +11,22 @@ export interface LlmSummary extends Summary {
   tokenLimit?: { remaining: number; resetMs: number | undefined } | undefined;
 }
 
+/** One HTTP request to the provider, as it ended. */
+export interface LlmRequestRecord {
+  outcome: LlmRequestOutcome;
+  seconds: number;
+  /** The tokens an answer reported; none when there was no answer. */
+  usage?: LlmSummary['usage'];
+}
+
 export interface OpenAISummarizerOptions {
   apiKey: string;
   baseURL?: string | undefined;
   model: string;
   /** Per request; the job's AbortSignal can end it sooner. */
   timeoutMs?: number;
+  /** Told of every HTTP request this makes (the caller keeps metrics; this package does none). */
+  onRequest?: ((request: LlmRequestRecord) => void) | undefined;
 }
 
 const Answer = z.object({
@@ -87,6 +97,7 @@ export class OpenAISummarizer {
   /** The endpoint's host (and port), for failure reasons: never its path, key or credentials. */
   readonly host: string;
   private readonly client: OpenAI;
+  private readonly onRequest: ((request: LlmRequestRecord) => void) | undefined;
   private jsonSchema = true;
 
   constructor(options: OpenAISummarizerOptions) {
@@ -98,6 +109,7 @@ export class OpenAISummarizer {
       maxRetries: 0,
       timeout: options.timeoutMs ?? 60_000,
     });
+    this.onRequest = options.onRequest;
   }
 
   async summarize(prompt: Prompt, signal?: AbortSignal): Promise<LlmSummary> {
@@ -116,20 +128,18 @@ export class OpenAISummarizer {
       ({
         data: completion,
         response: { headers },
-      } = await this.client.chat.completions
-        .create(
-          this.jsonSchema
-            ? {
-                ...request,
-                response_format: {
-                  type: 'json_schema',
-                  json_schema: { name: 'ride_summary', strict: true, schema: JSON_SCHEMA },
-                },
-              }
-            : request,
-          { signal },
-        )
-        .withResponse());
+      } = await this.send(
+        this.jsonSchema
+          ? {
+              ...request,
+              response_format: {
+                type: 'json_schema',
+                json_schema: { name: 'ride_summary', strict: true, schema: JSON_SCHEMA },
+              },
+            }
+          : request,
+        signal,
+      ));
     } catch (error) {
       if (!(this.jsonSchema && isUnsupportedFormat(error))) throw error;
       this.jsonSchema = false;
@@ -145,13 +155,39 @@ export class OpenAISummarizer {
     }
     return {
       ...parseAnswer(content),
-      usage: {
-        promptTokens: completion.usage?.prompt_tokens ?? 0,
-        completionTokens: completion.usage?.completion_tokens ?? 0,
-      },
+      usage: usageOf(completion),
       tokenLimit: tokenLimitOf(headers),
     };
   }
+
+  /** One HTTP request (the SDK retries nothing), told to onRequest however it ends. */
+  private async send(
+    body: OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming,
+    signal: AbortSignal | undefined,
+  ) {
+    const started = performance.now();
+    const told = (outcome: LlmRequestOutcome, usage?: LlmSummary['usage']) =>
+      this.onRequest?.({
+        outcome,
+        seconds: (performance.now() - started) / 1_000,
+        ...(usage ? { usage } : {}),
+      });
+    try {
+      const answer = await this.client.chat.completions.create(body, { signal }).withResponse();
+      told('ok', usageOf(answer.data));
+      return answer;
+    } catch (error) {
+      told(requestOutcome(error));
+      throw error;
+    }
+  }
+}
+
+function usageOf(completion: OpenAI.Chat.Completions.ChatCompletion): LlmSummary['usage'] {
+  return {
+    promptTokens: completion.usage?.prompt_tokens ?? 0,
+    completionTokens: completion.usage?.completion_tokens ?? 0,
+  };
 }
 
 function isUnsupportedFormat(error: unknown): boolean {
