@@ -3,7 +3,7 @@ export { type Connected, connectRedis, connectStore } from './connect.ts';
 export { EMBEDDED_BUCKET, type Infra, infraEnv, infraFrom, PROJECT_ROOT } from './infra.ts';
 export { type RedisLock, tryLock } from './lock.ts';
 export { createLogger, type Logger, type LogLevel } from './log.ts';
-export { observeJob, startMetricsServer } from './metrics-server.ts';
+export { metricsRegistry, observeJob, startMetricsServer } from './metrics-server.ts';
 export { redisEvictionPolicy } from './redis-ready.ts';
 export {
   checkRedisTarget,

@@ -5,6 +5,9 @@ import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 /** One registry per process: the job histogram and prom-client's process metrics. */
 const registry = new Registry();
 
+/** The process's registry: a service registers its own metrics here, served on METRICS_PORT. */
+export const metricsRegistry: Registry = registry;
+
 const jobDuration = new Histogram({
   name: 'etml_job_duration_seconds',
   help: "A job attempt's run time, by queue and outcome (completed or failed)",
@@ -14,14 +17,18 @@ const jobDuration = new Histogram({
   registers: [registry],
 });
 
-/** Records one job attempt; BullMQ's processedOn and finishedOn give its run time. */
+/**
+ * Records one job attempt, from BullMQ's processedOn to its finishedOn; an attempt that will be
+ * retried has no finishedOn (BullMQ sets it only on the last), so it ends now, at its event.
+ */
 export function observeJob(
   queue: string,
   outcome: 'completed' | 'failed',
   job: { processedOn?: number | undefined; finishedOn?: number | undefined } | undefined,
 ): void {
-  if (job?.processedOn === undefined || job.finishedOn === undefined) return;
-  jobDuration.observe({ queue, outcome }, Math.max(0, job.finishedOn - job.processedOn) / 1_000);
+  if (!job?.processedOn) return;
+  const finishedOn = job.finishedOn || Date.now();
+  jobDuration.observe({ queue, outcome }, Math.max(0, finishedOn - job.processedOn) / 1_000);
 }
 
 let defaultsCollected = false;

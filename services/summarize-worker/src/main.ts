@@ -7,6 +7,7 @@ import {
   type Summarizer,
 } from '@etml/summarization';
 import { loadEnv, type SummarizerChoice, type SummarizeWorkerEnv } from './env.ts';
+import { observeLlmRequest } from './metrics.ts';
 import { createSummarizeWorker, type SummarizeWorkerOptions } from './worker.ts';
 
 export function summarizerFor(choice: SummarizerChoice): Summarizer {
@@ -17,6 +18,7 @@ export function summarizerFor(choice: SummarizerChoice): Summarizer {
       baseURL: choice.baseURL,
       model: choice.model,
       timeoutMs: choice.timeoutMs,
+      onRequest: observeLlmRequest,
     }),
   );
 }

@@ -17,6 +17,7 @@ import { type Job, type Queue, RateLimitError, UnrecoverableError, WaitingError 
 import type { CachedSummary, SummaryCache } from './cache.ts';
 import type { CallTokens } from './limiter.ts';
 import { refreshIfLate } from './load/refresh.ts';
+import { observeLlmCacheHit } from './metrics.ts';
 import type { DayPrompts } from './prompts.ts';
 
 export interface SummarizeDeps {
@@ -184,6 +185,7 @@ export function summarizeProcessor(deps: SummarizeDeps) {
 
     try {
       const { value, hit } = await deps.cache.getOrCompute(key, compute, signal);
+      if (hit && summarizer.source === 'llm') observeLlmCacheHit();
       const tokens = hit
         ? { prompt: 0, completion: 0 }
         : { prompt: value.usage.promptTokens, completion: value.usage.completionTokens };
