@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { producerConnection, queueOptions } from '@etml/queues';
+import { ownKeys } from '@etml/runtime';
 import { test } from '@etml/testing';
 import { Queue } from 'bullmq';
 import { describe, expect, onTestFinished } from 'vitest';
@@ -21,7 +22,7 @@ async function startBoard(redisUrl: string, auth: typeof AUTH | null = AUTH) {
     connection.disconnect();
   });
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, queues };
+  return { url: `http://127.0.0.1:${port}`, queues, connection };
 }
 
 describe('the board over real HTTP', () => {
@@ -94,7 +95,7 @@ describe('the board over real HTTP', () => {
   });
 
   test('/metrics is Prometheus text with queue counts and pipeline counters', async ({ redis }) => {
-    const { url, queues } = await startBoard(redis.url);
+    const { url, queues, connection } = await startBoard(redis.url);
     const cluster = queues.find(q => q.name === 'cluster') as Queue;
     await cluster.add('cluster-day', { date: '2025-07-30' }, { jobId: 'cluster-2025-07-30' });
     const response = await fetch(`${url}/metrics`, {
@@ -103,8 +104,21 @@ describe('the board over real HTTP', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await response.text();
     expect(text).toContain('etml_queue_jobs{queue="cluster",state="waiting"} 1');
+    expect(text).toContain('etml_queue_jobs{queue="load",state="waiting-children"} 0');
     expect(text).toContain('# TYPE etml_llm_calls_total counter');
     expect(text).toContain('etml_rides_total 0');
+    // The totals are read from Redis at each scrape, as the load step adds to them.
+    await connection.hincrby(ownKeys(connection).metrics, 'rides', 400);
+    const again = await (
+      await fetch(`${url}/metrics`, {
+        headers: { authorization: basic(AUTH.username, AUTH.password) },
+      })
+    ).text();
+    expect(again).toContain('etml_rides_total 400');
+    expect(again).toContain('etml_queue_jobs{queue="cluster",state="waiting"} 1');
+    // prom-client's process metrics too.
+    expect(again).toMatch(/^# TYPE process_cpu_user_seconds_total counter$/m);
+    expect(again).toMatch(/^process_resident_memory_bytes \d+/m);
   });
 
   test('with BOARD_AUTH=off the board is open', async ({ redis }) => {

@@ -2,12 +2,13 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { type DayQueues, QUEUES } from '@etml/queues';
-import { ownKeys, type RedisClient } from '@etml/runtime';
+import type { RedisClient } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import { basicAuth } from './auth.ts';
-import { type FreshnessOptions, freshnessLines } from './freshness.ts';
+import type { FreshnessOptions } from './freshness.ts';
+import { boardMetrics } from './metrics.ts';
 import { REPORTS_PATH, reportsRouter } from './reports/routes.ts';
 
 export const BOARD_PATH = '/admin/queues';
@@ -22,49 +23,6 @@ export interface BoardAppOptions {
   freshness?: FreshnessOptions | undefined;
   /** The outputs' store and SCHEDULE_TZ, for /reports/; without them it is not served. */
   reports?: { store: ObjectStore; scheduleTz: string };
-}
-
-const METRIC_FIELDS = [
-  ['days_loaded', 'Days whose outputs and manifest were written'],
-  ['rides', 'Rides loaded'],
-  ['anomalies', 'Anomalous rides loaded'],
-  ['llm_calls', 'LLM requests that produced a summary'],
-  ['cache_hits', 'Summaries served from the cache'],
-  ['prompt_tokens', 'LLM prompt tokens'],
-  ['completion_tokens', 'LLM completion tokens'],
-] as const;
-
-/** Prometheus text: job counts per queue and state, and the pipeline's own counters. */
-async function metricsText(
-  queues: Queue[],
-  redis: RedisClient,
-  freshness: FreshnessOptions | undefined,
-): Promise<string> {
-  const lines = [
-    '# HELP etml_queue_jobs Jobs in each queue, by state.',
-    '# TYPE etml_queue_jobs gauge',
-  ];
-  for (const queue of queues) {
-    const counts = await queue.getJobCounts(
-      'waiting',
-      'active',
-      'delayed',
-      'completed',
-      'failed',
-      'waiting-children',
-      'prioritized',
-    );
-    for (const [state, n] of Object.entries(counts)) {
-      lines.push(`etml_queue_jobs{queue="${queue.name}",state="${state}"} ${n}`);
-    }
-  }
-  const totals = await redis.hgetall(ownKeys(redis).metrics);
-  for (const [field, help] of METRIC_FIELDS) {
-    lines.push(`# HELP etml_${field}_total ${help}.`, `# TYPE etml_${field}_total counter`);
-    lines.push(`etml_${field}_total ${Number(totals[field] ?? 0)}`);
-  }
-  if (freshness) lines.push(...(await freshnessLines(freshness)));
-  return `${lines.join('\n')}\n`;
 }
 
 /**
@@ -100,11 +58,10 @@ export function createBoardApp(options: BoardAppOptions): Express {
       res.status(503).json({ status: 'down', redis: (error as Error).message });
     }
   });
+  const metrics = boardMetrics(options);
   app.get('/metrics', guard, async (_req, res, next) => {
     try {
-      res
-        .type('text/plain; version=0.0.4')
-        .send(await metricsText(options.queues, options.redis, options.freshness));
+      res.type(metrics.contentType).send(await metrics.metrics());
     } catch (error) {
       next(error);
     }
