@@ -242,7 +242,7 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
     name: 'METRICS_PORT',
     default: 'none (off)',
     description:
-      'Port where cluster-worker, summarize-worker and scheduler serve Prometheus `/metrics`: process metrics and `etml_job_duration_seconds{queue,outcome}`. Taken: the service refuses to start, naming it.',
+      'Port where cluster-worker, summarize-worker and scheduler serve Prometheus `/metrics`: process metrics, `etml_job_duration_seconds{queue,outcome}` and, on the summarize-worker, the `etml_llm_*` metrics. Taken: the service refuses to start, naming it.',
   },
   {
     name: 'BOARD_PORT',
