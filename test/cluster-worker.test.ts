@@ -61,6 +61,7 @@ describe('./bin/etml cluster-worker', () => {
     const child = spawn(join(ROOT, 'bin', 'etml'), ['cluster-worker'], {
       env: {
         PATH: process.env.PATH ?? '',
+        LOG_FORMAT: 'pretty',
         ...s3Env(s3),
         REDIS_URL: redis.url,
         DBSCAN_EPS: '0.3',

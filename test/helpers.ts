@@ -11,6 +11,16 @@ import { onTestFinished } from 'vitest';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 
+/**
+ * What every process a test starts gets before its own env. LOG_FORMAT=pretty: tests read the
+ * text lines a person would (their stderr is a pipe, which would otherwise mean JSON).
+ */
+const CLEAN_ENV = {
+  PATH: process.env.PATH ?? '',
+  HOME: process.env.HOME ?? tmpdir(),
+  LOG_FORMAT: 'pretty',
+};
+
 export interface RunResult {
   code: number | null;
   stdout: string;
@@ -22,7 +32,7 @@ export function runEtml(args: string[], env: Record<string, string> = {}): Promi
   return new Promise((resolvePromise, reject) => {
     const child = spawn(join(ROOT, 'bin', 'etml'), args, {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
+      env: { ...CLEAN_ENV, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -131,7 +141,7 @@ export interface Service {
 export function startService(name: string, env: Record<string, string>): Service {
   const child = spawn(join(ROOT, 'bin', 'etml'), [name], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
+    env: { ...CLEAN_ENV, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -305,7 +305,7 @@ describe('etml start: Ctrl-C in a terminal, and a board port taken', () => {
     const start = await startInTerminal(redis, s3);
     start.ctrlC();
     await waitFor('the summarize-worker closing', 10_000, () =>
-      /^summarize-worker +\| SIGTERM: closing/m.test(start.output()),
+      /^summarize-worker +\| .* SIGTERM: closing/m.test(start.output()),
     );
     start.ctrlC();
     expect(await start.exited, start.output()).toBe(1);

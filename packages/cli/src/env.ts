@@ -1,4 +1,5 @@
-import { type EnvSource, parseEnv, scheduleTzEnv } from '@etml/config';
+import { type EnvSource, logEnv, logSettings, parseEnv, scheduleTzEnv } from '@etml/config';
+import type { LogSettings } from '@etml/domain';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
 
 export interface CliEnv extends Infra {
@@ -10,4 +11,9 @@ export interface CliEnv extends Infra {
 export function loadCliEnv(source: EnvSource = process.env): CliEnv {
   const env = parseEnv({ ...infraEnv, ...scheduleTzEnv }, source);
   return { ...infraFrom(env), scheduleTz: env.SCHEDULE_TZ };
+}
+
+/** LOG_FORMAT and LOG_LEVEL, for `etml start`, which decides the format for its services. */
+export function loadCliLogSettings(source: EnvSource = process.env): LogSettings {
+  return logSettings(parseEnv(logEnv, source), source);
 }

@@ -1,5 +1,13 @@
+import {
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
+  type LogSettings,
+} from '@etml/domain';
 import { z } from 'zod';
 import {
+  type EnvSource,
   envBool,
   envClockTime,
   envEnum,
@@ -140,3 +148,66 @@ export function jobLockOptions(seconds: number) {
 export const metricsEnv = {
   METRICS_PORT: envInt({ min: 1, max: 65_535 }).optional(),
 };
+
+/** How a service logs: LOG_FORMAT unset is decided by the logger (a terminal or not). */
+export const logEnv = {
+  LOG_FORMAT: envEnum(LOG_FORMATS).optional(),
+  LOG_LEVEL: envEnum(LOG_LEVELS).default('info'),
+};
+
+/** Secrets wherever they are read (AWS's by its SDK, from the same environment). */
+const SECRET_VARS = [
+  'OPENAI_API_KEY',
+  'BOARD_PASSWORD',
+  'REDIS_PASSWORD',
+  'REDIS_SENTINEL_PASSWORD',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+];
+/** URLs whose password, if they carry one, is a secret. */
+const URL_VARS = ['REDIS_URL', 'S3_ENDPOINT', 'OPENAI_BASE_URL'];
+/** URLs that are secrets themselves (their path or query holds a token): only the host may show. */
+const TOKEN_URL_VARS = ['ALERT_WEBHOOK_URL', 'REPORT_WEBHOOK_URL'];
+
+/** Shorter values would blank ordinary words; such a value is no real secret either. */
+const MIN_SECRET_LENGTH = 4;
+
+function urlSecrets(text: string, whole: boolean): string[] {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return whole ? [text] : [];
+  }
+  const found = [url.password];
+  try {
+    found.push(decodeURIComponent(url.password));
+  } catch {
+    // Not percent-encoding after all: the raw form is the one a line could show.
+  }
+  if (whole) found.push(text, `${url.pathname}${url.search}`.replace(/^\/$/, ''));
+  return found;
+}
+
+/**
+ * LOG_FORMAT and LOG_LEVEL, and the secrets of `source` that a log line must never show (the
+ * logger replaces them should an error message carry one).
+ */
+export function logSettings(
+  env: { LOG_FORMAT?: LogFormat | undefined; LOG_LEVEL: LogLevel },
+  source: EnvSource,
+): LogSettings {
+  const value = (name: string) => source[name]?.trim() || undefined;
+  const secrets = new Set<string>();
+  for (const name of SECRET_VARS) secrets.add(value(name) ?? '');
+  for (const name of URL_VARS) for (const s of urlSecrets(value(name) ?? '', false)) secrets.add(s);
+  for (const name of TOKEN_URL_VARS) {
+    const url = value(name);
+    if (url) for (const s of urlSecrets(url, true)) secrets.add(s);
+  }
+  return {
+    format: env.LOG_FORMAT,
+    level: env.LOG_LEVEL,
+    secrets: [...secrets].filter(s => s.length >= MIN_SECRET_LENGTH),
+  };
+}

@@ -17,6 +17,8 @@ export {
   jobLockEnv,
   jobLockOptions,
   llmEnv,
+  logEnv,
+  logSettings,
   metricsEnv,
   redisEnv,
   reportEnv,

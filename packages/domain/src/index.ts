@@ -17,7 +17,14 @@ export {
   type RawFormat,
   redisKeys,
 } from './keys.ts';
-export { LOG_LEVELS, type Logger, type LogLevel } from './log.ts';
+export {
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type Logger,
+  type LogLevel,
+  type LogSettings,
+} from './log.ts';
 export { parseDecimal } from './number.ts';
 export {
   MAX_RIDE_MEASURE,

@@ -11,3 +11,16 @@ export interface Logger {
 /** The levels, least severe first; a logger writes its level and those after it. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** `json`: one JSON object a line, for log stacks; `pretty`: time LEVEL service message k=v. */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** How a service logs, from LOG_FORMAT and LOG_LEVEL. */
+export interface LogSettings {
+  /** Unset: pretty when stderr is a terminal, JSON otherwise. */
+  format: LogFormat | undefined;
+  level: LogLevel;
+  /** Values no line may show (API keys, passwords, webhook URLs): replaced if one slips in. */
+  secrets: readonly string[];
+}

@@ -1,5 +1,5 @@
 import type { Logger } from '@etml/domain';
-import { observeJob, type RedisClient } from '@etml/runtime';
+import { observeJob, type RedisClient, withLogFields } from '@etml/runtime';
 import { type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import { JOBS, type JobSpec, type PayloadOf, type QueueName, type ResultOf } from './catalog.ts';
 import { queueOptions } from './connection.ts';
@@ -75,6 +75,25 @@ export interface CreateWorkerOptions extends Omit<WorkerOptions, 'connection'> {
   onFailedForGood?: (job: Job, error: Error) => Promise<unknown>;
 }
 
+/** A job id's date, for a job known only by its id (a stalled one): ids carry it. */
+const DATE_IN_ID = /\d{4}-\d{2}-\d{2}/;
+
+/**
+ * The fields of every line logged about a job or while it runs: its queue, its BullMQ id, its
+ * ride date (a scheduler tick's is known once it has run), and a summary's ride.
+ */
+function jobLogFields(
+  queue: QueueName,
+  job: Pick<Job, 'id'> & Partial<Pick<Job, 'data' | 'returnvalue'>>,
+): Record<string, unknown> {
+  return {
+    queue,
+    job: job.id,
+    date: job.data?.date ?? job.returnvalue?.date ?? DATE_IN_ID.exec(job.id ?? '')?.[0],
+    ride: job.data?.rideId,
+  };
+}
+
 /**
  * A BullMQ Worker for one queue of the catalog, dispatching each job by name to its processor,
  * with the listeners every service needs: Redis errors are logged instead of crashing the
@@ -96,7 +115,7 @@ export function createWorker(
       if (!process) {
         throw new UnrecoverableError(`no processor for job "${job.name}" on queue "${queue}"`);
       }
-      return process(job, token, signal);
+      return withLogFields(jobLogFields(queue, job), () => process(job, token, signal));
     },
     { ...rest, ...queueOptions(rest.connection) },
   );
@@ -107,21 +126,27 @@ export function createWorker(
     // An attempt that will be retried is a warning; the last one, or an unrecoverable one, an error.
     const final =
       error.name === 'UnrecoverableError' || (job?.attemptsMade ?? 0) >= (job?.opts.attempts ?? 1);
-    const fields = { queue, job: job?.id, attempt: job?.attemptsMade, error: error.message };
-    if (jobLines === 'detail') log.debug(final ? 'job failed' : 'job attempt failed', fields);
-    else if (final) log.error('job failed', fields);
-    else log.warn('job attempt failed; it will be retried', fields);
-    if (final && job && onFailedForGood) {
-      onFailedForGood(job, error).catch((failure: Error) =>
-        log.warn('could not act on a failed job', { ...fields, why: failure.message }),
-      );
-    }
+    const fields = { attempt: job?.attemptsMade, error: error.message };
+    withLogFields(job ? jobLogFields(queue, job) : { queue }, () => {
+      if (jobLines === 'detail') log.debug(final ? 'job failed' : 'job attempt failed', fields);
+      else if (final) log.error('job failed', fields);
+      else log.warn('job attempt failed; it will be retried', fields);
+      if (final && job && onFailedForGood) {
+        onFailedForGood(job, error).catch((failure: Error) =>
+          log.warn('could not act on a failed job', { ...fields, why: failure.message }),
+        );
+      }
+    });
   });
   worker.on('completed', job => {
     observeJob(queue, 'completed', job);
-    if (jobLines === 'detail') log.debug('job completed', { queue, job: job.id });
-    else log.info('job completed', { queue, job: job.id });
+    withLogFields(jobLogFields(queue, job), () => {
+      if (jobLines === 'detail') log.debug('job completed');
+      else log.info('job completed');
+    });
   });
-  worker.on('stalled', jobId => log.error('job stalled', { queue, job: jobId }));
+  worker.on('stalled', jobId =>
+    withLogFields(jobLogFields(queue, { id: jobId }), () => log.error('job stalled')),
+  );
   return worker;
 }

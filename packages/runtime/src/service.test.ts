@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RedisTarget, redisClients, type S3Target, test } from '@etml/testing';
 import type { Redis } from 'ioredis';
-import { describe, expect, onTestFinished, vi } from 'vitest';
+import { describe, expect, onTestFinished } from 'vitest';
 import type { Infra } from './infra.ts';
 import { runService } from './service.ts';
 
@@ -35,24 +35,18 @@ function dropSignalHandlersWhenDone(): void {
   });
 }
 
-/** The log lines written while the test runs (and kept off the test's output). */
-function captureStderr(onLine: (line: string) => void): void {
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation(chunk => {
-    onLine(String(chunk));
-    return true;
-  });
-  onTestFinished(() => spy.mockRestore());
-}
-
 /** A service on `redis` that only closes, with its log lines kept off the test's output. */
 function runQuietly(redis: RedisTarget, close: () => Promise<void>) {
   dropSignalHandlersWhenDone();
-  captureStderr(() => {});
-  return runService({
-    name: 'test-service',
-    loadEnv: () => ({ infra: infraFor(redis) }),
-    start: async () => ({ ready: {}, close }),
-  });
+  return runService(
+    {
+      name: 'test-service',
+      loadEnv: () => ({ infra: infraFor(redis) }),
+      start: async () => ({ ready: {}, close }),
+    },
+    {},
+    () => {},
+  );
 }
 
 describe('runService', () => {
@@ -62,7 +56,7 @@ describe('runService', () => {
   }) => {
     dropSignalHandlersWhenDone();
     const events: string[] = [];
-    captureStderr(line => events.push(`log: ${line.slice(line.indexOf(' ') + 1)}`));
+    const captured = (line: string) => events.push(`log: ${line.slice(line.indexOf(' ') + 1)}`);
     const sigtermHandlers = process.listenerCount('SIGTERM');
     const running = await runService(
       {
@@ -87,6 +81,7 @@ describe('runService', () => {
         },
       },
       { GREETING: 'hello' },
+      captured,
     );
     expect(events).toEqual([
       'start: hello',
@@ -103,16 +98,19 @@ describe('runService', () => {
 
   test('connects no store for a service that does not ask for one', async ({ redis }) => {
     dropSignalHandlersWhenDone();
-    captureStderr(() => {});
     let given: string[] = [];
-    const running = await runService({
-      name: 'test-service',
-      loadEnv: () => ({ infra: infraFor(redis) }),
-      start: async context => {
-        given = Object.keys(context);
-        return { ready: {}, close: async () => {} };
+    const running = await runService(
+      {
+        name: 'test-service',
+        loadEnv: () => ({ infra: infraFor(redis) }),
+        start: async context => {
+          given = Object.keys(context);
+          return { ready: {}, close: async () => {} };
+        },
       },
-    });
+      {},
+      () => {},
+    );
     await running.close();
     expect(given.sort()).toEqual(['env', 'log', 'redis']);
   });

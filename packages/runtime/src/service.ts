@@ -3,7 +3,7 @@ import type { ObjectStore } from '@etml/storage';
 import { closeOnce } from './close-once.ts';
 import { type Connected, connectRedis, connectStore } from './connect.ts';
 import type { Infra } from './infra.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger, type LineWriter, type Logger, type LogSettings } from './log.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { waitForRedis } from './redis-ready.ts';
 import { onShutdown } from './shutdown.ts';
@@ -53,12 +53,17 @@ export interface RunningService {
  * started before Redis logs and retries instead of crashing into a restart loop), S3 when it
  * needs it, then the service itself, a `ready` line, and SIGTERM and SIGINT wired to its close.
  */
-export async function runService<E extends { infra: Infra; metricsPort?: number | undefined }>(
+export async function runService<
+  E extends { infra: Infra; metricsPort?: number | undefined; log?: LogSettings },
+>(
   service: ServiceDefinition<E>,
   source: EnvSource = process.env,
+  /** Where log lines go instead of stderr (tests). */
+  write?: LineWriter,
 ): Promise<RunningService> {
-  const log = createLogger(service.name);
+  // The configuration first: LOG_FORMAT and LOG_LEVEL are part of it.
   const env = service.loadEnv(source);
+  const log = createLogger(service.name, write, env.log);
   // Before any connection: a taken METRICS_PORT is refused at once, not after Redis is up.
   const metrics =
     env.metricsPort === undefined ? undefined : await startMetricsServer(env.metricsPort);
@@ -82,6 +87,6 @@ export async function runService<E extends { infra: Infra; metricsPort?: number 
     await started.close();
     await metrics?.close();
   });
-  onShutdown(close);
+  onShutdown(close, log);
   return { close };
 }

@@ -1,6 +1,15 @@
 import { isIP } from 'node:net';
-import { deadlineEnv, type EnvSource, envEnum, envInt, envString, parseEnv } from '@etml/config';
-import { ConfigError } from '@etml/domain';
+import {
+  deadlineEnv,
+  type EnvSource,
+  envEnum,
+  envInt,
+  envString,
+  logEnv,
+  logSettings,
+  parseEnv,
+} from '@etml/config';
+import { ConfigError, type LogSettings } from '@etml/domain';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
 import { z } from 'zod';
 
@@ -30,10 +39,13 @@ const shape = {
   BOARD_AUTH: envEnum(['on', 'off'] as const).default('on'),
   /** REPORT_DEADLINE, and SCHEDULE_TZ: "today" for /reports/ (a later date has no report). */
   ...deadlineEnv,
+  ...logEnv,
 };
 
 export interface BoardEnv {
   infra: Infra;
+  /** LOG_FORMAT, LOG_LEVEL, and the secrets no log line may show. */
+  log: LogSettings;
   /** SCHEDULE_TZ: the zone of "today" for /reports/. */
   tz: string;
   host: string;
@@ -54,6 +66,7 @@ export function loadEnv(source: EnvSource = process.env): BoardEnv {
   }
   return {
     infra: infraFrom(env),
+    log: logSettings(env, source),
     tz: env.SCHEDULE_TZ,
     host: env.BOARD_HOST,
     port: env.BOARD_PORT,

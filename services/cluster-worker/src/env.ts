@@ -6,9 +6,12 @@ import {
   envNumber,
   jobLockEnv,
   jobLockOptions,
+  logEnv,
+  logSettings,
   metricsEnv,
   parseEnv,
 } from '@etml/config';
+import type { LogSettings } from '@etml/domain';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
 
 const shape = {
@@ -16,6 +19,7 @@ const shape = {
   ...jobLockEnv,
   ...alertEnv,
   ...metricsEnv,
+  ...logEnv,
   DBSCAN_EPS: envNumber({ min: 0, exclusiveMin: true }).optional(),
   DBSCAN_MIN_SAMPLES: envInt({ min: 1 }).optional(),
   ANOMALY_MAX_SHARE: envNumber({ min: 0, exclusiveMin: true, max: 1 }).optional(),
@@ -24,6 +28,8 @@ const shape = {
 
 export interface ClusterWorkerEnv {
   infra: Infra;
+  /** LOG_FORMAT, LOG_LEVEL, and the secrets no log line may show. */
+  log: LogSettings;
   /** METRICS_PORT: Prometheus /metrics is served there; undefined: no metrics server. */
   metricsPort: number | undefined;
   eps: number | undefined;
@@ -42,6 +48,7 @@ export function loadEnv(source: EnvSource = process.env): ClusterWorkerEnv {
   const env = parseEnv(shape, source);
   return {
     infra: infraFrom(env),
+    log: logSettings(env, source),
     metricsPort: env.METRICS_PORT,
     eps: env.DBSCAN_EPS,
     minSamples: env.DBSCAN_MIN_SAMPLES,

@@ -5,10 +5,13 @@ import {
   type EnvSource,
   envInt,
   envString,
+  logEnv,
+  logSettings,
   metricsEnv,
   parseEnv,
   scheduleTzEnv,
 } from '@etml/config';
+import type { LogSettings } from '@etml/domain';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
 import { checkCron } from './schedule.ts';
 
@@ -21,10 +24,13 @@ const shape = {
   ...deadlineEnv,
   ...alertEnv,
   ...metricsEnv,
+  ...logEnv,
 };
 
 export interface SchedulerEnv {
   infra: Infra;
+  /** LOG_FORMAT, LOG_LEVEL, and the secrets no log line may show. */
+  log: LogSettings;
   /** METRICS_PORT: Prometheus /metrics is served there; undefined: no metrics server. */
   metricsPort: number | undefined;
   pattern: string;
@@ -44,6 +50,7 @@ export function loadEnv(source: EnvSource = process.env): SchedulerEnv {
   const tz = env.SCHEDULE_TZ;
   return {
     infra: infraFrom(env),
+    log: logSettings(env, source),
     metricsPort: env.METRICS_PORT,
     pattern: checkCron(env.SCHEDULE_CRON, tz),
     tz,

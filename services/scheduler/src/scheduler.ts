@@ -10,7 +10,7 @@ import {
   type TickResult,
   workerConnection,
 } from '@etml/queues';
-import { closeOnce, type Logger } from '@etml/runtime';
+import { closeOnce, type Logger, withLogFields } from '@etml/runtime';
 import type { ObjectStore } from '@etml/storage';
 import { type Job, Queue, UnrecoverableError } from 'bullmq';
 import { catchUp } from './catch-up.ts';
@@ -166,12 +166,15 @@ export async function createScheduler(options: SchedulerOptions) {
       processorFor(JOBS.tick, async (job): Promise<TickResult> => {
         const fired = firedAt(job);
         const date = rideDateForFire(fired, options.tz);
-        const cluster = await enqueueClusterDay(clusterQueue, date);
-        await job.log(
-          `ride date ${date}: ${cluster.jobId} ${cluster.added ? 'enqueued' : cluster.state}`,
-        );
-        const missed = await catchUp(catchUpDeps);
-        return { fired, date, cluster, caughtUp: missed };
+        // A tick's payload has no date: its lines get the one its fire time gives.
+        return withLogFields({ date }, async () => {
+          const cluster = await enqueueClusterDay(clusterQueue, date);
+          await job.log(
+            `ride date ${date}: ${cluster.jobId} ${cluster.added ? 'enqueued' : cluster.state}`,
+          );
+          const missed = await catchUp(catchUpDeps);
+          return { fired, date, cluster, caughtUp: missed };
+        });
       }),
     ],
     { connection, log, concurrency: 1, maxStartedAttempts: 20 },

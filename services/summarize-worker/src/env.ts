@@ -6,11 +6,13 @@ import {
   jobLockEnv,
   jobLockOptions,
   llmEnv,
+  logEnv,
+  logSettings,
   metricsEnv,
   parseEnv,
   reportEnv,
 } from '@etml/config';
-import { ConfigError } from '@etml/domain';
+import { ConfigError, type LogSettings } from '@etml/domain';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
 import {
   estimateRequestCostUsd,
@@ -27,6 +29,7 @@ const shape = {
   ...alertEnv,
   ...jobLockEnv,
   ...metricsEnv,
+  ...logEnv,
   ALERT_FAILED_SUMMARY_SHARE: envNumber({ min: 0, max: 1 }).default(0.05),
 };
 
@@ -36,6 +39,8 @@ export type SummarizerChoice =
 
 export interface SummarizeWorkerEnv {
   infra: Infra;
+  /** LOG_FORMAT, LOG_LEVEL, and the secrets no log line may show. */
+  log: LogSettings;
   /** METRICS_PORT: Prometheus /metrics is served there; undefined: no metrics server. */
   metricsPort: number | undefined;
   summarizer: SummarizerChoice;
@@ -71,6 +76,7 @@ export function loadEnv(source: EnvSource = process.env): SummarizeWorkerEnv {
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     infra: infraFrom(env),
+    log: logSettings(env, source),
     metricsPort: env.METRICS_PORT,
     summarizer:
       useLlm && env.OPENAI_API_KEY !== undefined

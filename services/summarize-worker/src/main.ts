@@ -1,5 +1,5 @@
 import type { EnvSource } from '@etml/config';
-import { codeVersion, runService } from '@etml/runtime';
+import { codeVersion, createLogger, resolveLogFormat, runService } from '@etml/runtime';
 import {
   extractiveSummarizer,
   llmSummarizer,
@@ -45,33 +45,42 @@ export function workerSettings(
   };
 }
 
+const NAME = 'summarize-worker';
+
 /**
- * The configuration, and without an LLM a banner that says so before anything else is done.
- * Loud on purpose: a deployment that forgot its key should not look like it works.
+ * The configuration, and without an LLM a warning that says so before anything else is done: a
+ * banner for a person at a terminal, one line for a log stack. Loud on purpose: a deployment
+ * that forgot its key should not look like it works.
  */
 function loadEnvLoudly(source: EnvSource): SummarizeWorkerEnv {
   const env = loadEnv(source);
-  if (env.summarizer.kind === 'extractive') {
-    process.stderr.write(
-      [
-        '',
-        '************************************************************************',
-        `* NO LLM: ${env.summarizer.why}.`,
-        '* Summaries come from the offline extractive summarizer (context',
-        '* sentences picked by keyword rules), marked summary_source "extractive".',
-        '* Set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server).',
-        '************************************************************************',
-        '',
-      ].join('\n'),
+  if (env.summarizer.kind !== 'extractive') return env;
+  const fix = 'Set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server).';
+  if (resolveLogFormat(env.log.format) === 'json') {
+    createLogger(NAME, undefined, env.log).warn(
+      `NO LLM: ${env.summarizer.why}. Summaries come from the offline extractive summarizer. ${fix}`,
     );
+    return env;
   }
+  process.stderr.write(
+    [
+      '',
+      '************************************************************************',
+      `* NO LLM: ${env.summarizer.why}.`,
+      '* Summaries come from the offline extractive summarizer (context',
+      '* sentences picked by keyword rules), marked summary_source "extractive".',
+      `* ${fix}`,
+      '************************************************************************',
+      '',
+    ].join('\n'),
+  );
   return env;
 }
 
 /** The composition root: the workers on runService's connections, until SIGTERM. */
 export function start() {
   return runService({
-    name: 'summarize-worker',
+    name: NAME,
     loadEnv: loadEnvLoudly,
     needsStore: true,
     start: async ({ env, log, redis, store }) => {
@@ -87,7 +96,8 @@ export function start() {
           s3: store.description,
           summarizer:
             env.summarizer.kind === 'llm'
-              ? `${env.summarizer.model} at ${env.summarizer.baseURL ?? 'api.openai.com'}`
+              ? // The host only: a base URL may carry credentials or a key in its query.
+                `${env.summarizer.model} at ${env.summarizer.baseURL ? new URL(env.summarizer.baseURL).host : 'api.openai.com'}`
               : 'extractive',
           maxRequestsPerMinute: env.maxRequestsPerMinute,
           maxTokensPerMinute: env.maxTokensPerMinute ?? 'unlimited',

@@ -220,7 +220,7 @@ export function summarizeProcessor(deps: SummarizeDeps) {
       switch (failure.kind) {
         case 'rate_limited': {
           const waitMs = failure.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
-          log.debug('LLM provider asked to wait', { job: job.id, waitMs });
+          log.debug('LLM provider asked to wait', { waitMs });
           await job.log(`429 from the LLM provider: the queue waits ${waitMs} ms`);
           await deps.queue.rateLimit(wholeMs(waitMs));
           throw new RateLimitError();

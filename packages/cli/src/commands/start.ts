@@ -4,16 +4,27 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { EnvSource } from '@etml/config';
-import { connectRedis, connectStore, PROJECT_ROOT } from '@etml/runtime';
+import type { LogFormat } from '@etml/domain';
+import {
+  connectRedis,
+  connectStore,
+  createLogger,
+  PROJECT_ROOT,
+  resolveLogFormat,
+} from '@etml/runtime';
 import { parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
+import { loadCliLogSettings } from '../env.ts';
 
 const SERVICES = ['scheduler', 'cluster-worker', 'summarize-worker', 'board'] as const;
 const WIDTH = Math.max(...SERVICES.map(s => s.length));
 
-/** Copies a child's output line by line, each prefixed with its service's name. */
-function prefixLines(child: ChildProcess, name: string): void {
-  const prefix = `${name.padEnd(WIDTH)} | `;
+/**
+ * Copies a child's output line by line: pretty lines prefixed with its service's name, JSON lines
+ * unchanged (each names its service), so a log stack reads them as the service's own.
+ */
+function copyLines(child: ChildProcess, name: string, format: LogFormat): void {
+  const prefix = format === 'pretty' ? `${name.padEnd(WIDTH)} | ` : '';
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', line => {
@@ -49,18 +60,27 @@ async function preflight(childEnv: EnvSource): Promise<void> {
 export const startCommand: Command = async (args, getEnv) => {
   parseFlags('start', args, {});
   const env = getEnv();
-  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  const logSettings = loadCliLogSettings();
+  // Decided here, where the terminal is: the services' stderr is a pipe to this process.
+  const format = resolveLogFormat(logSettings.format);
+  const log = format === 'json' ? createLogger('start', undefined, logSettings) : undefined;
+  const say = (text: string) => (log ? log.info(text) : process.stderr.write(`${text}\n`));
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_FORMAT: format };
   const randomPassword = !childEnv.BOARD_PASSWORD && childEnv.BOARD_AUTH !== 'off';
   if (randomPassword) childEnv.BOARD_PASSWORD = randomBytes(12).toString('base64url');
   await preflight(childEnv);
   // Started (or found) once here, so the four services do not race to start them.
   const redis = await connectRedis(env);
   const store = await connectStore(env);
-  process.stderr.write(`redis: ${redis.description}\ns3:    ${store.description}\n`);
+  say(`redis: ${redis.description}`);
+  say(`s3:    ${store.description}`);
   if (randomPassword) {
-    process.stderr.write(
-      `board: user ${childEnv.BOARD_USERNAME ?? 'admin'}, password ${childEnv.BOARD_PASSWORD} ` +
-        '(for this run; set BOARD_PASSWORD to choose one)\n',
+    const user = `board: user ${childEnv.BOARD_USERNAME ?? 'admin'}`;
+    // A password is never logged: JSON lines go to a log stack, not to the person at the board.
+    say(
+      log
+        ? `${user}, a random password for this run, not logged; set BOARD_PASSWORD to choose one`
+        : `${user}, password ${childEnv.BOARD_PASSWORD} (for this run; set BOARD_PASSWORD to choose one)`,
     );
   }
   const children = SERVICES.map(name => {
@@ -72,7 +92,7 @@ export const startCommand: Command = async (args, getEnv) => {
       // second signal, which means "exit now".
       detached: true,
     });
-    prefixLines(child, name);
+    copyLines(child, name, format);
     return { name, child, exited: once(child, 'exit') as Promise<[number | null, string | null]> };
   });
   const signalAll = () => {
@@ -86,12 +106,12 @@ export const startCommand: Command = async (args, getEnv) => {
     // Before saying so: after a SIGHUP the terminal may be gone.
     if (signals <= 2) signalAll();
     if (signals === 1) {
-      process.stderr.write(
-        `${signal}: stopping the services; running jobs finish or go back to the queue (Ctrl-C again to force)\n`,
+      say(
+        `${signal}: stopping the services; running jobs finish or go back to the queue (Ctrl-C again to force)`,
       );
     } else if (signals === 2) {
-      process.stderr.write(
-        `${signal} again: forcing the services to exit now; their running jobs are taken over once their locks expire\n`,
+      say(
+        `${signal} again: forcing the services to exit now; their running jobs are taken over once their locks expire`,
       );
     }
   };

@@ -28,7 +28,7 @@ export function loadProcessor(deps: LoadDeps) {
       await deps.store.delete(keys.manifest(date));
       const fannedOut = await fanOut(job, date, clustering, deps);
       plan = fannedOut.plan;
-      deps.log.info('fan-out done', { job: job.id, children: fannedOut.added });
+      deps.log.info('fan-out done', { children: fannedOut.added });
       // Persisted before waiting: when the children are done, the job runs again from the top.
       await job.updateData({
         date,

@@ -121,7 +121,7 @@ export function refreshProcessor(deps: RefreshDeps) {
     // A fresh set of attempts: the rerun is a new piece of work, not the old one's last try.
     await load.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
     await job.log(`${load.id} was ${state}: running it again for summaries that finished late`);
-    deps.log.info('refreshing a loaded day', { date, job: load.id, was: state });
+    deps.log.info('refreshing a loaded day', { load: load.id, was: state });
     return { date, load: state, action: 'rerun' };
   });
 }
