@@ -323,7 +323,8 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     summary: 'run the four services for local use, each its own process',
     about:
       'Runs the scheduler, cluster-worker, summarize-worker and board for local use, each as its ' +
-      "own process, with every log line prefixed by the service's name. One Ctrl-C (or SIGTERM) " +
+      "own process, with every log line prefixed by the service's name (with LOG_FORMAT=json, " +
+      'or no terminal, their JSON lines pass through unchanged). One Ctrl-C (or SIGTERM) ' +
       'stops them all gracefully: running jobs finish or go back to the queue, and it exits 0; a ' +
       'second Ctrl-C forces them (exit 1). If one exits on its own, the others are stopped too. ' +
       "It checks every service's configuration and the board's address first, and starts nothing " +

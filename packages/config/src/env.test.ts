@@ -10,7 +10,7 @@ import {
   envUrl,
   parseEnv,
 } from './env.ts';
-import { llmEnv, redisEnv, s3Env, scheduleTzEnv } from './fragments.ts';
+import { llmEnv, logEnv, logSettings, redisEnv, s3Env, scheduleTzEnv } from './fragments.ts';
 
 const shape = { ...redisEnv, ...s3Env, ...llmEnv };
 
@@ -341,5 +341,47 @@ describe('SCHEDULE_TZ', () => {
     expect(error.problems).toEqual([
       'SCHEDULE_TZ must be an IANA time zone such as Europe/London, got "Mars/Olympus_Mons"',
     ]);
+  });
+});
+
+describe('logSettings', () => {
+  it('gives LOG_FORMAT (unset: left to the logger) and LOG_LEVEL, and refuses other values', () => {
+    expect(logSettings(parseEnv(logEnv, {}), {})).toEqual({
+      format: undefined,
+      level: 'info',
+      secrets: [],
+    });
+    const set = { LOG_FORMAT: 'json', LOG_LEVEL: 'debug' };
+    expect(logSettings(parseEnv(logEnv, set), set)).toMatchObject({
+      format: 'json',
+      level: 'debug',
+    });
+    expect(configError(() => parseEnv(logEnv, { LOG_FORMAT: 'xml' })).problems).toEqual([
+      'LOG_FORMAT must be one of json, pretty, got "xml"',
+    ]);
+  });
+
+  it('lists the secrets no line may show: keys, passwords, a URL’s password, webhook URLs and their paths', () => {
+    const source = {
+      OPENAI_API_KEY: 'sk-abcdef',
+      BOARD_PASSWORD: 'board-pw',
+      REDIS_URL: 'redis://:p%40ss-word@redis:6379',
+      OPENAI_BASE_URL: 'https://llm.example.com/v1',
+      ALERT_WEBHOOK_URL: 'https://hooks.example.com/services/T0/B0/tok3n',
+      AWS_SECRET_ACCESS_KEY: 'aws-secret',
+      REDIS_PASSWORD: 'abc',
+    };
+    const { secrets } = logSettings(parseEnv(logEnv, source), source);
+    expect([...secrets].sort()).toEqual(
+      [
+        'sk-abcdef',
+        'board-pw',
+        'p%40ss-word',
+        'p@ss-word',
+        'https://hooks.example.com/services/T0/B0/tok3n',
+        '/services/T0/B0/tok3n',
+        'aws-secret',
+      ].sort(),
+    );
   });
 });

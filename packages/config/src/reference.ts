@@ -239,6 +239,18 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
       'How long cluster-D waits for a late raw input, checking again 1, 2, 4… up to 30 minutes apart, before it fails.',
   },
   {
+    name: 'LOG_FORMAT',
+    default: '`pretty` on a terminal, else `json`',
+    description:
+      "`json`: one JSON object a line (`level`, `time`, `service`, `msg`, a job's `queue`, `job`, `date`, `ride`, the line's fields), for a log stack. `pretty`: `time LEVEL service message key=value…`. `etml start` gives its services its own choice.",
+  },
+  {
+    name: 'LOG_LEVEL',
+    default: '`info`',
+    description:
+      '`debug`, `info`, `warn` or `error`: the least severe lines written. `debug` adds a line per summary (done, an attempt failed, failed).',
+  },
+  {
     name: 'METRICS_PORT',
     default: 'none (off)',
     description:
