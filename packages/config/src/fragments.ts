@@ -211,3 +211,26 @@ export function logSettings(
     secrets: [...secrets].filter(s => s.length >= MIN_SECRET_LENGTH),
   };
 }
+
+/** OpenTelemetry traces, exported with OTLP over HTTP; unset endpoint: tracing is off. */
+export const tracingEnv = {
+  /** The standard base URL: spans go to `${endpoint}/v1/traces`. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: envUrl(['http:', 'https:']).optional(),
+  /** Unset: the service's own name. */
+  OTEL_SERVICE_NAME: envString('a service name').optional(),
+};
+
+/** Where spans go and under which service name; undefined: no tracing. */
+export interface TracingEnv {
+  endpoint: string;
+  serviceName: string | undefined;
+}
+
+export function tracingFrom(env: {
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
+  OTEL_SERVICE_NAME?: string | undefined;
+}): TracingEnv | undefined {
+  return env.OTEL_EXPORTER_OTLP_ENDPOINT === undefined
+    ? undefined
+    : { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME };
+}

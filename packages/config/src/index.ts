@@ -24,5 +24,8 @@ export {
   reportEnv,
   s3Env,
   scheduleTzEnv,
+  type TracingEnv,
+  tracingEnv,
+  tracingFrom,
 } from './fragments.ts';
 export { ENV_REFERENCE, type EnvVarDoc, envTableMarkdown } from './reference.ts';

@@ -60,3 +60,12 @@ export {
   VERDICT_FIELDS,
   type Verdict,
 } from './ride-line.ts';
+export {
+  annotateSpan,
+  installSpanRunner,
+  type SpanAttributes,
+  type SpanHandle,
+  type SpanRunner,
+  withNewTrace,
+  withSpan,
+} from './tracing.ts';

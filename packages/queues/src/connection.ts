@@ -4,9 +4,11 @@ import {
   checkRedisTarget,
   createRedisClient,
   keyPrefixOf,
+  queueTelemetry,
   type RedisClient,
   type RedisTarget,
 } from '@etml/runtime';
+import type { Telemetry } from 'bullmq';
 
 /**
  * A connection for a Worker: commands wait through Redis outages instead of failing, as
@@ -59,8 +61,14 @@ export async function producerConnection(
 /**
  * Options for a Queue, Worker, QueueEvents or FlowProducer on `connection`: every key under its
  * target's hash-tagged prefix (`{etml}` unless REDIS_PREFIX says otherwise), never BullMQ's
- * default `bull`, so each queue lives in one Cluster slot and all queues in the same one.
+ * default `bull`, so each queue lives in one Cluster slot and all queues in the same one. With
+ * tracing on, BullMQ's telemetry too: every producer and worker passes a job's trace context on.
  */
-export function queueOptions(connection: RedisClient): { connection: RedisClient; prefix: string } {
-  return { connection, prefix: keyPrefixOf(connection) };
+export function queueOptions(connection: RedisClient): {
+  connection: RedisClient;
+  prefix: string;
+  telemetry?: Telemetry;
+} {
+  const telemetry = queueTelemetry();
+  return { connection, prefix: keyPrefixOf(connection), ...(telemetry ? { telemetry } : {}) };
 }

@@ -1,4 +1,4 @@
-import type { RideDate } from '@etml/domain';
+import { type RideDate, withNewTrace } from '@etml/domain';
 import type { Queue } from 'bullmq';
 import { type ClusterDayPayload, JOBS, type LoadDayPayload } from './catalog.ts';
 import { jobIds } from './ids.ts';
@@ -24,7 +24,11 @@ export async function enqueueClusterDay(
   const jobId = spec.jobId(data);
   const existing = await queue.getJob(jobId);
   if (existing) return { jobId, added: false, state: await existing.getState() };
-  const job = await queue.add(spec.name, data, { ...spec.options, jobId });
+  // Each day its own trace, whoever adds it (a tick that also catches up other days, say): its
+  // load-D and summaries join it through the job's trace context.
+  const job = await withNewTrace('enqueue day', { 'etml.date': date }, () =>
+    queue.add(spec.name, data, { ...spec.options, jobId }),
+  );
   return { jobId, added: true, state: await job.getState() };
 }
 

@@ -1,4 +1,4 @@
-import type { Logger } from '@etml/domain';
+import { annotateSpan, type Logger } from '@etml/domain';
 import { observeJob, type RedisClient, withLogFields } from '@etml/runtime';
 import { type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import { JOBS, type JobSpec, type PayloadOf, type QueueName, type ResultOf } from './catalog.ts';
@@ -32,6 +32,9 @@ export function processorFor<S extends JobSpec>(
       );
     }
     job.data = parsed.data;
+    // On BullMQ's span of this attempt, which has the job id and queue already.
+    const { date, rideId } = parsed.data as { date?: string; rideId?: string | number };
+    annotateSpan({ 'etml.date': date, 'etml.ride': rideId });
     return handler(job as Job<PayloadOf<S>, ResultOf<S>>, token, signal);
   };
   return Object.assign(process, { spec });

@@ -34,4 +34,5 @@ export {
   type ServiceDefinition,
   type StartedService,
 } from './service.ts';
+export { queueTelemetry, startTracing, type Tracing } from './tracing.ts';
 export { type CodeVersion, codeVersion } from './version.ts';

@@ -1,4 +1,4 @@
-import type { EnvSource } from '@etml/config';
+import type { EnvSource, TracingEnv } from '@etml/config';
 import type { ObjectStore } from '@etml/storage';
 import { closeOnce } from './close-once.ts';
 import { type Connected, connectRedis, connectStore } from './connect.ts';
@@ -7,6 +7,7 @@ import { createLogger, type LineWriter, type Logger, type LogSettings } from './
 import { startMetricsServer } from './metrics-server.ts';
 import { waitForRedis } from './redis-ready.ts';
 import { onShutdown } from './shutdown.ts';
+import { startTracing } from './tracing.ts';
 
 export interface ServiceContext<E> {
   env: E;
@@ -54,7 +55,12 @@ export interface RunningService {
  * needs it, then the service itself, a `ready` line, and SIGTERM and SIGINT wired to its close.
  */
 export async function runService<
-  E extends { infra: Infra; metricsPort?: number | undefined; log?: LogSettings },
+  E extends {
+    infra: Infra;
+    metricsPort?: number | undefined;
+    log?: LogSettings;
+    tracing?: TracingEnv | undefined;
+  },
 >(
   service: ServiceDefinition<E>,
   source: EnvSource = process.env,
@@ -67,6 +73,8 @@ export async function runService<
   // Before any connection: a taken METRICS_PORT is refused at once, not after Redis is up.
   const metrics =
     env.metricsPort === undefined ? undefined : await startMetricsServer(env.metricsPort);
+  // Before any queue is built: each takes its telemetry from queueOptions when it is built.
+  const tracing = env.tracing && (await startTracing(env.tracing, service.name));
   let started: StartedService;
   try {
     const redis = await connectRedis(env.infra);
@@ -78,14 +86,19 @@ export async function runService<
   } catch (error) {
     // An open server would keep the failed process alive.
     await metrics?.close();
+    await tracing?.close();
     throw error;
   }
   // Only services that read METRICS_PORT say where their metrics are (the board has its own).
   const metricsField = 'metricsPort' in env ? { metrics: env.metricsPort ?? 'off' } : {};
-  log.info('ready', { ...started.ready, ...metricsField });
+  const tracingField =
+    'tracing' in env ? { tracing: env.tracing ? new URL(env.tracing.endpoint).origin : 'off' } : {};
+  log.info('ready', { ...started.ready, ...metricsField, ...tracingField });
   const close = closeOnce(async () => {
     await started.close();
     await metrics?.close();
+    // Last: the spans of the jobs that just finished are flushed to the collector.
+    await tracing?.close();
   });
   onShutdown(close, log);
   return { close };

@@ -13,7 +13,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { DependencyError, NotFoundError } from '@etml/domain';
+import { DependencyError, NotFoundError, type SpanHandle, withSpan } from '@etml/domain';
 
 export interface ObjectInfo {
   key: string;
@@ -99,6 +99,22 @@ export class ObjectStore {
     return new DependencyError(`S3 ${what} failed at ${this.where}: ${message}`, { cause: error });
   }
 
+  /** A span for one S3 call, when tracing is on and a job is running: bucket and key, no data. */
+  private traced<T>(
+    operation: string,
+    key: string,
+    fn: (span: SpanHandle) => Promise<T>,
+  ): Promise<T> {
+    const attributes = {
+      'rpc.system': 'aws-api',
+      'rpc.service': 'S3',
+      'rpc.method': operation,
+      'aws.s3.bucket': this.bucket,
+      'aws.s3.key': this.fullKey(key),
+    };
+    return withSpan(`S3 ${operation}`, attributes, fn);
+  }
+
   private async send<T>(what: string, request: () => Promise<T>): Promise<T> {
     try {
       return await request();
@@ -119,14 +135,21 @@ export class ObjectStore {
     }
   }
 
-  async exists(key: string): Promise<boolean> {
+  exists(key: string): Promise<boolean> {
+    return this.traced('HeadObject', key, span => this.head(key, span));
+  }
+
+  private async head(key: string, span: SpanHandle): Promise<boolean> {
     try {
       await this.client.send(
         new HeadObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }),
       );
       return true;
     } catch (error) {
-      if (isNotFound(error)) return false;
+      if (isNotFound(error)) {
+        span.set({ 'etml.s3.found': false });
+        return false;
+      }
       throw this.failure(`HeadObject ${this.uri(key)}`, error);
     }
   }
@@ -136,6 +159,23 @@ export class ObjectStore {
    * (412) when the object changed since the read that gave that ETag.
    */
   async openRead(key: string, options: { ifMatch?: string | undefined } = {}): Promise<ReadHandle> {
+    // The span ends with S3's answer; the body is streamed by the caller afterwards. A missing
+    // object is an answer (a cache miss), not a failed call.
+    const handle = await this.traced('GetObject', key, async span => {
+      const read = await this.get(key, options).catch((error: Error) => {
+        if (error instanceof NotFoundError) return error;
+        throw error;
+      });
+      span.set(
+        read instanceof NotFoundError ? { 'etml.s3.found': false } : { 'etml.s3.bytes': read.size },
+      );
+      return read;
+    });
+    if (handle instanceof NotFoundError) throw handle;
+    return handle;
+  }
+
+  private async get(key: string, options: { ifMatch?: string | undefined }): Promise<ReadHandle> {
     try {
       const out = await this.client.send(
         new GetObjectCommand({
@@ -183,16 +223,19 @@ export class ObjectStore {
     contentType: string,
   ): Promise<WriteResult> {
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    await this.send(`PutObject ${this.uri(key)}`, () =>
-      this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: this.fullKey(key),
-          Body: bytes,
-          ContentType: contentType,
-        }),
-      ),
-    );
+    await this.traced('PutObject', key, async span => {
+      span.set({ 'etml.s3.bytes': bytes.byteLength });
+      await this.send(`PutObject ${this.uri(key)}`, () =>
+        this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: this.fullKey(key),
+            Body: bytes,
+            ContentType: contentType,
+          }),
+        ),
+      );
+    });
     return {
       key,
       bytes: bytes.byteLength,
@@ -209,7 +252,19 @@ export class ObjectStore {
    * Streams `source` into the object with a multipart upload, hashing as it goes. Parts are
    * buffered 8 MiB at a time, so memory stays flat whatever the object's size.
    */
-  async putStream(
+  putStream(
+    key: string,
+    source: Readable | AsyncIterable<Uint8Array | string>,
+    contentType: string,
+  ): Promise<WriteResult> {
+    return this.traced('Upload', key, async span => {
+      const result = await this.upload(key, source, contentType);
+      span.set({ 'etml.s3.bytes': result.bytes });
+      return result;
+    });
+  }
+
+  private async upload(
     key: string,
     source: Readable | AsyncIterable<Uint8Array | string>,
     contentType: string,
@@ -307,13 +362,15 @@ export class ObjectStore {
   async *list(prefix = ''): AsyncGenerator<ObjectInfo> {
     let token: string | undefined;
     do {
-      const page = await this.send(`ListObjectsV2 ${this.uri(prefix)}`, () =>
-        this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: this.fullKey(prefix),
-            ContinuationToken: token,
-          }),
+      const page = await this.traced('ListObjectsV2', prefix, () =>
+        this.send(`ListObjectsV2 ${this.uri(prefix)}`, () =>
+          this.client.send(
+            new ListObjectsV2Command({
+              Bucket: this.bucket,
+              Prefix: this.fullKey(prefix),
+              ContinuationToken: token,
+            }),
+          ),
         ),
       );
       for (const item of page.Contents ?? []) {
@@ -329,8 +386,10 @@ export class ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.send(`DeleteObject ${this.uri(key)}`, () =>
-      this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) })),
+    await this.traced('DeleteObject', key, () =>
+      this.send(`DeleteObject ${this.uri(key)}`, () =>
+        this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) })),
+      ),
     );
   }
 }

@@ -1,3 +1,5 @@
+import { withSpan } from '@etml/domain';
+import { classifyLlmError } from './errors.ts';
 import { extractiveSummary } from './extractive.ts';
 import type { LlmSummary, OpenAISummarizer } from './openai.ts';
 import { buildPrompt, type PromptInput } from './prompt.ts';
@@ -18,7 +20,30 @@ export function llmSummarizer(client: OpenAISummarizer): Summarizer {
     model: client.model,
     source: 'llm',
     host: client.host,
-    summarize: (input, signal) => client.summarize(buildPrompt(input), signal),
+    summarize: (input, signal) =>
+      withSpan(
+        'LLM chat',
+        {
+          'gen_ai.system': 'openai',
+          'gen_ai.request.model': client.model,
+          'server.address': client.host,
+        },
+        span =>
+          client.summarize(buildPrompt(input), signal).then(
+            answer => {
+              span.set({
+                'etml.llm.outcome': 'ok',
+                'gen_ai.usage.input_tokens': answer.usage.promptTokens,
+                'gen_ai.usage.output_tokens': answer.usage.completionTokens,
+              });
+              return answer;
+            },
+            (error: unknown) => {
+              span.set({ 'etml.llm.outcome': classifyLlmError(error).kind });
+              throw error;
+            },
+          ),
+      ),
   };
 }
 

@@ -10,6 +10,9 @@ import {
   logSettings,
   metricsEnv,
   parseEnv,
+  type TracingEnv,
+  tracingEnv,
+  tracingFrom,
 } from '@etml/config';
 import type { LogSettings } from '@etml/domain';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
@@ -20,6 +23,7 @@ const shape = {
   ...alertEnv,
   ...metricsEnv,
   ...logEnv,
+  ...tracingEnv,
   DBSCAN_EPS: envNumber({ min: 0, exclusiveMin: true }).optional(),
   DBSCAN_MIN_SAMPLES: envInt({ min: 1 }).optional(),
   ANOMALY_MAX_SHARE: envNumber({ min: 0, exclusiveMin: true, max: 1 }).optional(),
@@ -32,6 +36,8 @@ export interface ClusterWorkerEnv {
   log: LogSettings;
   /** METRICS_PORT: Prometheus /metrics is served there; undefined: no metrics server. */
   metricsPort: number | undefined;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME; undefined: no tracing. */
+  tracing: TracingEnv | undefined;
   eps: number | undefined;
   minSamples: number | undefined;
   /** At most this share of a day's rides is flagged (the most severe); unset, no cap. */
@@ -50,6 +56,7 @@ export function loadEnv(source: EnvSource = process.env): ClusterWorkerEnv {
     infra: infraFrom(env),
     log: logSettings(env, source),
     metricsPort: env.METRICS_PORT,
+    tracing: tracingFrom(env),
     eps: env.DBSCAN_EPS,
     minSamples: env.DBSCAN_MIN_SAMPLES,
     maxShare: env.ANOMALY_MAX_SHARE,

@@ -10,6 +10,9 @@ import {
   metricsEnv,
   parseEnv,
   scheduleTzEnv,
+  type TracingEnv,
+  tracingEnv,
+  tracingFrom,
 } from '@etml/config';
 import type { LogSettings } from '@etml/domain';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
@@ -25,6 +28,7 @@ const shape = {
   ...alertEnv,
   ...metricsEnv,
   ...logEnv,
+  ...tracingEnv,
 };
 
 export interface SchedulerEnv {
@@ -33,6 +37,8 @@ export interface SchedulerEnv {
   log: LogSettings;
   /** METRICS_PORT: Prometheus /metrics is served there; undefined: no metrics server. */
   metricsPort: number | undefined;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME; undefined: no tracing. */
+  tracing: TracingEnv | undefined;
   pattern: string;
   tz: string;
   catchUpDays: number;
@@ -52,6 +58,7 @@ export function loadEnv(source: EnvSource = process.env): SchedulerEnv {
     infra: infraFrom(env),
     log: logSettings(env, source),
     metricsPort: env.METRICS_PORT,
+    tracing: tracingFrom(env),
     pattern: checkCron(env.SCHEDULE_CRON, tz),
     tz,
     catchUpDays: env.CATCHUP_DAYS,

@@ -57,7 +57,13 @@ export async function ensureSchedule(queue: Queue, pattern: string, tz: string):
   await queue.upsertJobScheduler(
     SCHEDULER_ID,
     { pattern, tz },
-    { name: JOBS.tick.name, data: {}, opts: JOBS.tick.options },
+    // No trace context: every tick would otherwise join the first one's trace, forever. A day
+    // starts its own trace when its cluster job is added (enqueueClusterDay).
+    {
+      name: JOBS.tick.name,
+      data: {},
+      opts: { ...JOBS.tick.options, telemetry: { omitContext: true } },
+    },
   );
   return true;
 }

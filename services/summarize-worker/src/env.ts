@@ -11,6 +11,9 @@ import {
   metricsEnv,
   parseEnv,
   reportEnv,
+  type TracingEnv,
+  tracingEnv,
+  tracingFrom,
 } from '@etml/config';
 import { ConfigError, type LogSettings } from '@etml/domain';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
@@ -30,6 +33,7 @@ const shape = {
   ...jobLockEnv,
   ...metricsEnv,
   ...logEnv,
+  ...tracingEnv,
   ALERT_FAILED_SUMMARY_SHARE: envNumber({ min: 0, max: 1 }).default(0.05),
 };
 
@@ -43,6 +47,8 @@ export interface SummarizeWorkerEnv {
   log: LogSettings;
   /** METRICS_PORT: Prometheus /metrics is served there; undefined: no metrics server. */
   metricsPort: number | undefined;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME; undefined: no tracing. */
+  tracing: TracingEnv | undefined;
   summarizer: SummarizerChoice;
   /** LLM requests per minute, across every summarize-worker process. */
   maxRequestsPerMinute: number;
@@ -78,6 +84,7 @@ export function loadEnv(source: EnvSource = process.env): SummarizeWorkerEnv {
     infra: infraFrom(env),
     log: logSettings(env, source),
     metricsPort: env.METRICS_PORT,
+    tracing: tracingFrom(env),
     summarizer:
       useLlm && env.OPENAI_API_KEY !== undefined
         ? {

@@ -1,0 +1,271 @@
+import { createServer } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import { addDays, keys, rideDateInZone } from '@etml/domain';
+import type { DayManifest } from '@etml/outputs';
+import { jobIds } from '@etml/queues';
+import { startFakeLlm, test } from '@etml/testing';
+import { describe, expect, onTestFinished } from 'vitest';
+import { llmServicesEnv, runEtml, startService, storeOf, waitFor } from './helpers.ts';
+import { uploadDistinctDay } from './pipeline.ts';
+
+interface Span {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | undefined;
+  name: string;
+  attributes: Record<string, unknown>;
+}
+
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: string | number;
+  boolValue?: boolean;
+  doubleValue?: number;
+}
+type OtlpAttributes = { key: string; value: OtlpValue }[] | undefined;
+
+function attributesOf(list: OtlpAttributes): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const { key, value } of list ?? []) {
+    out[key] = value.stringValue ?? value.boolValue ?? value.doubleValue ?? value.intValue;
+  }
+  return out;
+}
+
+/**
+ * An OTLP/HTTP trace receiver, as a collector or Jaeger's port 4318 is: POST /v1/traces with
+ * JSON bodies (the exporter's encoding). Keeps every span, flattened.
+ */
+async function otlpReceiver() {
+  const spans: Span[] = [];
+  const requests: { path: string | undefined; contentType: string | undefined }[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', chunk => chunks.push(chunk as Buffer));
+    request.on('end', () => {
+      requests.push({ path: request.url, contentType: request.headers['content-type'] });
+      let body = Buffer.concat(chunks);
+      if (request.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+      if (request.method !== 'POST' || request.url !== '/v1/traces') {
+        response.writeHead(404).end();
+        return;
+      }
+      const payload = JSON.parse(body.toString('utf8')) as {
+        resourceSpans: {
+          resource: { attributes: OtlpAttributes };
+          scopeSpans: {
+            spans: {
+              traceId: string;
+              spanId: string;
+              parentSpanId?: string;
+              name: string;
+              attributes: OtlpAttributes;
+            }[];
+          }[];
+        }[];
+      };
+      for (const resource of payload.resourceSpans) {
+        const service = String(attributesOf(resource.resource.attributes)['service.name']);
+        for (const scope of resource.scopeSpans) {
+          for (const span of scope.spans) {
+            spans.push({
+              service,
+              traceId: span.traceId,
+              spanId: span.spanId,
+              parentSpanId: span.parentSpanId || undefined,
+              name: span.name,
+              attributes: attributesOf(span.attributes),
+            });
+          }
+        }
+      }
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(() => new Promise<void>(resolve => server.close(() => resolve())));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return { url: `http://127.0.0.1:${address.port}`, spans, requests };
+}
+
+/**
+ * Loaded before the service's own code: a module resolution hook that says on stderr which
+ * OpenTelemetry module (or bullmq-otel) is imported, and from where, so a test sees what a
+ * process loaded. Imports among OpenTelemetry's own files are not repeated.
+ */
+const PROBE = `import{registerHooks}from"node:module";const otel=/\\/node_modules\\/(@opentelemetry|bullmq-otel)\\//;registerHooks({resolve(s,c,n){const r=n(s,c);if(otel.test(r.url)&&!otel.test(c.parentURL??""))process.stderr.write("probe: "+s+" from "+c.parentURL+"\\n");return r}});`;
+const NODE_OPTIONS = `--import=data:text/javascript,${encodeURIComponent(PROBE)}`;
+
+describe('traces (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
+  test('a day is one trace: cluster-D, load-D and each summary, with LLM and S3 spans', async ({
+    redis,
+    s3,
+  }) => {
+    const receiver = await otlpReceiver();
+    const fake = await startFakeLlm();
+    onTestFinished(() => fake.close());
+    const store = storeOf(s3);
+    // The day the scheduler catches up at start: a midnight schedule's last run was today's.
+    const date = addDays(rideDateInZone(new Date(), 'UTC'), -1);
+    await uploadDistinctDay(store, date, 400);
+    const env = {
+      ...llmServicesEnv(s3, redis.url, fake.url),
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      SCHEDULE_CRON: '0 0 * * *',
+      SCHEDULE_TZ: 'UTC',
+      CATCHUP_DAYS: '1',
+      NODE_OPTIONS,
+    };
+    const services = ['cluster-worker', 'summarize-worker', 'scheduler'].map(name =>
+      startService(name, env),
+    );
+    await waitFor('the manifest', 60_000, () => store.exists(keys.manifest(date)));
+    const manifest = await store.getJson<DayManifest>(keys.manifest(date));
+    const anomalies = manifest.counts.anomalies;
+    expect(anomalies).toBeGreaterThan(5);
+    expect(manifest.counts.summaries_by_source.llm).toBe(anomalies);
+    // SIGTERM right away: the day's last spans reach the receiver only through the flush on close.
+    for (const service of services) expect(await service.stop()).toBe(0);
+    for (const service of services) {
+      expect(service.stderr()).toContain(`tracing=${receiver.url}`);
+      expect(service.stderr()).toMatch(
+        /probe: bullmq-otel from \S+\/packages\/runtime\/src\/otel\.ts/,
+      );
+      expect(service.stderr()).toMatch(
+        /probe: @opentelemetry\/sdk-trace from \S+\/packages\/runtime\/src\/otel\.ts/,
+      );
+    }
+    expect(receiver.requests.every(r => r.contentType === 'application/json')).toBe(true);
+
+    const { spans } = receiver;
+    const byId = new Map(spans.map(span => [span.spanId, span]));
+    const jobSpans = (name: string, jobId: string) =>
+      spans.filter(s => s.name === name && s.attributes['bullmq.job.id'] === jobId);
+
+    const cluster = jobSpans('process cluster', jobIds.clusterDay(date));
+    expect(cluster).toHaveLength(1);
+    const traceId = cluster[0]?.traceId;
+    expect(cluster[0]?.service).toBe('cluster-worker');
+    expect(cluster[0]?.attributes['etml.date']).toBe(date);
+    const inTrace = spans.filter(s => s.traceId === traceId);
+
+    // One root: the scheduler's enqueue of the day.
+    const roots = inTrace.filter(s => s.parentSpanId === undefined);
+    expect(roots.map(s => [s.service, s.name, s.attributes['etml.date']])).toEqual([
+      ['scheduler', 'enqueue day', date],
+    ]);
+    // Every other span's parent is in the trace too: nothing dangles.
+    for (const span of inTrace) {
+      if (span.parentSpanId !== undefined)
+        expect(byId.get(span.parentSpanId)?.traceId).toBe(traceId);
+    }
+
+    // load-D runs twice (fan-out, then fan-in), both in the day's trace.
+    const load = jobSpans('process load', jobIds.loadDay(date));
+    expect(load.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(load.map(s => s.traceId))).toEqual(new Set([traceId]));
+
+    // Each anomalous ride's summary, once, in the day's trace, with its ride.
+    const summaries = spans.filter(s => s.name === 'process summarize');
+    expect(summaries).toHaveLength(anomalies);
+    expect(new Set(summaries.map(s => s.traceId))).toEqual(new Set([traceId]));
+    expect(new Set(summaries.map(s => s.attributes['bullmq.job.id'])).size).toBe(anomalies);
+    for (const span of summaries) {
+      expect(span.attributes['etml.date']).toBe(date);
+      expect(span.attributes['bullmq.job.id']).toBe(
+        jobIds.summarizeRide(date, span.attributes['etml.ride'] as string | number),
+      );
+    }
+
+    /** The job span a span was made in: its nearest `process …` ancestor. */
+    const jobOf = (span: Span): Span | undefined => {
+      let parent = span.parentSpanId === undefined ? undefined : byId.get(span.parentSpanId);
+      while (parent && !parent.name.startsWith('process ')) {
+        parent = parent.parentSpanId === undefined ? undefined : byId.get(parent.parentSpanId);
+      }
+      return parent;
+    };
+
+    // One LLM call per summary (every prompt is distinct), each inside its summary's job span.
+    const llmSpans = spans.filter(s => s.name === 'LLM chat');
+    expect(llmSpans).toHaveLength(fake.requests.length);
+    expect(llmSpans).toHaveLength(anomalies);
+    for (const span of llmSpans) {
+      expect(span.traceId).toBe(traceId);
+      expect(span.service).toBe('summarize-worker');
+      expect(jobOf(span)?.name).toBe('process summarize');
+      expect(span.attributes).toMatchObject({
+        'gen_ai.request.model': 'gpt-4o-mini',
+        'etml.llm.outcome': 'ok',
+      });
+      expect(JSON.stringify(span.attributes)).not.toContain('sk-test');
+    }
+
+    // S3: cluster-D reads the raw day, load-D writes the manifest; the summaries use the cache.
+    const s3Span = (name: string, key: string) =>
+      inTrace.find(s => s.name === name && s.attributes['aws.s3.key'] === key);
+    const rawRead = s3Span('S3 GetObject', keys.raw(date, 'jsonl'));
+    expect(rawRead?.attributes['aws.s3.bucket']).toBe(s3.bucket);
+    expect(rawRead && jobOf(rawRead)?.name).toBe('process cluster');
+    const manifestWrite = s3Span('S3 PutObject', keys.manifest(date));
+    expect(manifestWrite && jobOf(manifestWrite)?.name).toBe('process load');
+    const summaryS3 = inTrace.filter(
+      s => s.name.startsWith('S3 ') && jobOf(s)?.name === 'process summarize',
+    );
+    expect(summaryS3.some(s => s.name === 'S3 PutObject')).toBe(true);
+    expect(summaryS3.some(s => s.name === 'S3 GetObject')).toBe(true);
+  });
+
+  test('without it, OpenTelemetry is not loaded and nothing is sent', async ({ redis, s3 }) => {
+    // The exporter's own variable: were the exporter loaded regardless, spans would go here.
+    const receiver = await otlpReceiver();
+    const fake = await startFakeLlm();
+    onTestFinished(() => fake.close());
+    const store = storeOf(s3);
+    const date = addDays(rideDateInZone(new Date(), 'UTC'), -2);
+    await uploadDistinctDay(store, date, 200);
+    const env = {
+      ...llmServicesEnv(s3, redis.url, fake.url),
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`,
+      NODE_OPTIONS,
+    };
+    const services = ['cluster-worker', 'summarize-worker'].map(name => startService(name, env));
+    const run = await runEtml(['run', '--date', date], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(fake.requests.length).toBeGreaterThan(0);
+    for (const service of services) {
+      expect(await service.stop()).toBe(0);
+      expect(service.stderr()).toContain('tracing=off');
+      // prom-client (the metrics) requires the OpenTelemetry API, a no-op without an SDK; nothing
+      // else of OpenTelemetry, and no bullmq-otel.
+      const probed = service.stderr().match(/^probe: .*$/gm) ?? [];
+      expect(probed.length).toBeGreaterThan(0);
+      for (const line of probed) {
+        expect(line).toMatch(/^probe: @opentelemetry\/api from \S+\/prom-client\//);
+      }
+    }
+    expect(run.stderr.match(/^probe: (?!@opentelemetry\/api from \S+\/prom-client\/).*$/gm)).toBe(
+      null,
+    );
+    expect(receiver.requests).toEqual([]);
+  });
+
+  test('an OTEL_EXPORTER_OTLP_ENDPOINT that is not an http(s) URL is refused in one line', async ({
+    redis,
+    s3,
+  }) => {
+    const env = {
+      ...llmServicesEnv(s3, redis.url, 'http://127.0.0.1:9'),
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost:4318',
+    };
+    for (const service of ['cluster-worker', 'summarize-worker', 'scheduler']) {
+      const result = await runEtml([service], env);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trimEnd().split('\n')).toEqual([
+        'etml: invalid configuration: OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL, got "localhost:4318"',
+      ]);
+    }
+  });
+});
