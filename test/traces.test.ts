@@ -2,11 +2,12 @@ import { createServer } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { addDays, keys, rideDateInZone } from '@etml/domain';
 import type { DayManifest } from '@etml/outputs';
-import { jobIds } from '@etml/queues';
+import { jobIds, producerConnection, QUEUES, queueOptions } from '@etml/queues';
 import { startFakeLlm, test } from '@etml/testing';
+import { Job, Queue } from 'bullmq';
 import { describe, expect, onTestFinished } from 'vitest';
 import { llmServicesEnv, runEtml, startService, storeOf, waitFor } from './helpers.ts';
-import { uploadDistinctDay } from './pipeline.ts';
+import { startFakeLlmFailingOneRide, uploadDistinctDay } from './pipeline.ts';
 
 interface Span {
   service: string;
@@ -98,6 +99,32 @@ async function otlpReceiver() {
 const PROBE = `import{registerHooks}from"node:module";const otel=/\\/node_modules\\/(@opentelemetry|bullmq-otel)\\//;registerHooks({resolve(s,c,n){const r=n(s,c);if(otel.test(r.url)&&!otel.test(c.parentURL??""))process.stderr.write("probe: "+s+" from "+c.parentURL+"\\n");return r}});`;
 const NODE_OPTIONS = `--import=data:text/javascript,${encodeURIComponent(PROBE)}`;
 
+/** Looks at received spans: by id, by job, by the job span they were made in. */
+function spansOf(spans: Span[]) {
+  const byId = new Map(spans.map(span => [span.spanId, span]));
+  const parentOf = (span: Span) =>
+    span.parentSpanId === undefined ? undefined : byId.get(span.parentSpanId);
+  return {
+    /** BullMQ's span of each attempt at `jobId` (`process <queue>`). */
+    jobSpans: (name: string, jobId: string) =>
+      spans.filter(s => s.name === name && s.attributes['bullmq.job.id'] === jobId),
+    /** The job span a span was made in: its nearest `process …` ancestor. */
+    jobOf(span: Span): Span | undefined {
+      let parent = parentOf(span);
+      while (parent && !parent.name.startsWith('process ')) parent = parentOf(parent);
+      return parent;
+    },
+    /** A trace's spans, checking that each one's parent was received, in the same trace. */
+    trace(traceId: string | undefined): Span[] {
+      const inTrace = spans.filter(s => s.traceId === traceId);
+      for (const span of inTrace) {
+        if (span.parentSpanId !== undefined) expect(parentOf(span)?.traceId).toBe(traceId);
+      }
+      return inTrace;
+    },
+  };
+}
+
 describe('traces (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
   test('a day is one trace: cluster-D, load-D and each summary, with LLM and S3 spans', async ({
     redis,
@@ -140,27 +167,26 @@ describe('traces (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     expect(receiver.requests.every(r => r.contentType === 'application/json')).toBe(true);
 
     const { spans } = receiver;
-    const byId = new Map(spans.map(span => [span.spanId, span]));
-    const jobSpans = (name: string, jobId: string) =>
-      spans.filter(s => s.name === name && s.attributes['bullmq.job.id'] === jobId);
+    const { jobSpans, jobOf, trace } = spansOf(spans);
 
     const cluster = jobSpans('process cluster', jobIds.clusterDay(date));
     expect(cluster).toHaveLength(1);
     const traceId = cluster[0]?.traceId;
     expect(cluster[0]?.service).toBe('cluster-worker');
     expect(cluster[0]?.attributes['etml.date']).toBe(date);
-    const inTrace = spans.filter(s => s.traceId === traceId);
+    const inTrace = trace(traceId);
 
     // One root: the scheduler's enqueue of the day.
     const roots = inTrace.filter(s => s.parentSpanId === undefined);
     expect(roots.map(s => [s.service, s.name, s.attributes['etml.date']])).toEqual([
       ['scheduler', 'enqueue day', date],
     ]);
-    // Every other span's parent is in the trace too: nothing dangles.
-    for (const span of inTrace) {
-      if (span.parentSpanId !== undefined)
-        expect(byId.get(span.parentSpanId)?.traceId).toBe(traceId);
-    }
+    // BullMQ's upkeep outside jobs (stalled checks, closing) makes no trace of its own; setting
+    // the schedule at first start does.
+    expect(spans.filter(s => s.parentSpanId === undefined).map(s => s.name)).toEqual(
+      expect.arrayContaining(['add scheduler.tick', 'enqueue day']),
+    );
+    expect(spans.filter(s => s.parentSpanId === undefined)).toHaveLength(2);
 
     // load-D runs twice (fan-out, then fan-in), both in the day's trace.
     const load = jobSpans('process load', jobIds.loadDay(date));
@@ -178,15 +204,6 @@ describe('traces (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
         jobIds.summarizeRide(date, span.attributes['etml.ride'] as string | number),
       );
     }
-
-    /** The job span a span was made in: its nearest `process …` ancestor. */
-    const jobOf = (span: Span): Span | undefined => {
-      let parent = span.parentSpanId === undefined ? undefined : byId.get(span.parentSpanId);
-      while (parent && !parent.name.startsWith('process ')) {
-        parent = parent.parentSpanId === undefined ? undefined : byId.get(parent.parentSpanId);
-      }
-      return parent;
-    };
 
     // One LLM call per summary (every prompt is distinct), each inside its summary's job span.
     const llmSpans = spans.filter(s => s.name === 'LLM chat');
@@ -216,6 +233,93 @@ describe('traces (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     );
     expect(summaryS3.some(s => s.name === 'S3 PutObject')).toBe(true);
     expect(summaryS3.some(s => s.name === 'S3 GetObject')).toBe(true);
+  });
+
+  test("a retried summary joins its day's trace; a forced rerun is a whole trace of its own", async ({
+    redis,
+    s3,
+  }) => {
+    const receiver = await otlpReceiver();
+    const { fake, victim } = await startFakeLlmFailingOneRide();
+    const store = storeOf(s3);
+    const date = addDays(rideDateInZone(new Date(), 'UTC'), -3);
+    await uploadDistinctDay(store, date, 400);
+    const env = {
+      ...llmServicesEnv(s3, redis.url, fake.url),
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      LLM_ATTEMPTS: '1',
+    };
+    const services = ['cluster-worker', 'summarize-worker'].map(name => startService(name, env));
+    // The command line does not trace: the day's trace starts at cluster-D's job span.
+    const first = await runEtml(['run', '--date', date, '--max-failed-share', '1'], env);
+    expect(first.code, first.stderr).toBe(0);
+    const failedRide = victim();
+    expect(failedRide).toBeDefined();
+    const failedJob = jobIds.summarizeRide(date, failedRide as string);
+    expect(
+      (await store.getJson<DayManifest>(keys.manifest(date))).counts.summaries_by_source.failed,
+    ).toBe(1);
+
+    // Retried as the board's Retry does, once the provider is back; its refresh reloads the day.
+    fake.configure({});
+    const connection = await producerConnection(redis.url);
+    onTestFinished(() => connection.disconnect());
+    const summarize = new Queue(QUEUES.summarize, queueOptions(connection));
+    onTestFinished(() => summarize.close());
+    await (await Job.fromId(summarize, failedJob))?.retry('failed');
+    await waitFor('the refreshed manifest', 60_000, async () => {
+      // Absent while the refresh rewrites the day: the manifest is written last.
+      const manifest = await store.getJsonIfExists<DayManifest>(keys.manifest(date));
+      return manifest?.counts.summaries_by_source.failed === 0;
+    });
+    const rerun = await runEtml(['run', '--date', date, '--force'], env);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    for (const service of services) expect(await service.stop()).toBe(0);
+
+    const { spans } = receiver;
+    const { jobSpans, trace } = spansOf(spans);
+    const anomalies = (await store.getJson<DayManifest>(keys.manifest(date))).counts.anomalies;
+    const clusters = jobSpans('process cluster', jobIds.clusterDay(date));
+    expect(clusters).toHaveLength(2);
+    expect(clusters.map(s => s.parentSpanId)).toEqual([undefined, undefined]);
+    const failedCall = spans.find(
+      s => s.name === 'LLM chat' && s.attributes['etml.llm.outcome'] !== 'ok',
+    );
+    expect(failedCall?.attributes['etml.llm.outcome']).toBe('transient');
+    const firstTrace = trace(failedCall?.traceId);
+    const rerunTrace = trace(clusters.find(s => s.traceId !== failedCall?.traceId)?.traceId);
+    expect(rerunTrace.length).toBeGreaterThan(0);
+
+    // The first run: the failed attempt, its retry, the refresh and load-D's third run.
+    const ofJob = (trace: Span[], name: string, jobId: string) =>
+      trace.filter(s => s.name === name && s.attributes['bullmq.job.id'] === jobId);
+    expect(ofJob(firstTrace, 'process summarize', failedJob)).toHaveLength(2);
+    expect(jobSpans('process summarize', failedJob)).toHaveLength(3);
+    expect(
+      firstTrace.filter(s => s.name === 'LLM chat' && s.attributes['etml.llm.outcome'] === 'ok'),
+    ).toHaveLength(anomalies);
+    expect(
+      firstTrace.some(
+        s =>
+          s.name === 'process load' && String(s.attributes['bullmq.job.id']).startsWith('refresh-'),
+      ),
+    ).toBe(true);
+    expect(ofJob(firstTrace, 'process load', jobIds.loadDay(date)).length).toBeGreaterThanOrEqual(
+      3,
+    );
+
+    // The rerun: every step again, summaries from the cache (no LLM call).
+    expect(ofJob(rerunTrace, 'process load', jobIds.loadDay(date)).length).toBeGreaterThanOrEqual(
+      2,
+    );
+    const rerunSummaries = rerunTrace.filter(s => s.name === 'process summarize');
+    expect(new Set(rerunSummaries.map(s => s.attributes['bullmq.job.id'])).size).toBe(anomalies);
+    expect(rerunTrace.filter(s => s.name === 'LLM chat')).toEqual([]);
+    expect(
+      rerunTrace.some(
+        s => s.name === 'S3 PutObject' && s.attributes['aws.s3.key'] === keys.manifest(date),
+      ),
+    ).toBe(true);
   });
 
   test('without it, OpenTelemetry is not loaded and nothing is sent', async ({ redis, s3 }) => {
