@@ -344,7 +344,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'every run it also enqueues each of the last CATCHUP_DAYS due dates that has no manifest ' +
       'and no job. When Redis comes back, and every SCHEDULE_HEAL_SECONDS, it puts the job ' +
       'scheduler back if Redis lost it and catches up again. With METRICS_PORT, Prometheus ' +
-      '/metrics is served on that port. ' +
+      '/metrics is served on that port; with OTEL_EXPORTER_OTLP_ENDPOINT, traces go there. ' +
       `It needs Redis and S3 (REDIS_URL, S3_BUCKET, …). ${CONFIGURATION}`,
     flags: {},
     examples: [
@@ -360,7 +360,8 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'reads raw/date=D/, writes clustered/date=D/ and rejected/date=D/, and hands the day on to ' +
       'load-D. A missing raw input is looked for again for RAW_WAIT_MINUTES. One job runs at a ' +
       'time per process; run more processes to scale. Its settings: DBSCAN_EPS, ' +
-      'DBSCAN_MIN_SAMPLES, ANOMALY_MAX_SHARE, RAW_WAIT_MINUTES, JOB_LOCK_SECONDS, METRICS_PORT, and Redis and ' +
+      'DBSCAN_MIN_SAMPLES, ANOMALY_MAX_SHARE, RAW_WAIT_MINUTES, JOB_LOCK_SECONDS, METRICS_PORT, ' +
+      'OTEL_EXPORTER_OTLP_ENDPOINT, and Redis and ' +
       `S3. ${CONFIGURATION}`,
     flags: {},
     examples: ['etml cluster-worker', 'RAW_WAIT_MINUTES=60 etml cluster-worker'],
@@ -374,7 +375,8 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'limits and a daily budget, and one on the load queue, which fans a day out into summaries ' +
       'and writes output/date=D/ (rides.jsonl, rides.parquet, report.html, and _manifest.json ' +
       'last). Its settings: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, SUMMARIZER, the LLM_* ' +
-      `limits, REPORT_WEBHOOK_URL, JOB_LOCK_SECONDS, METRICS_PORT, and Redis and S3. ${CONFIGURATION}`,
+      'limits, REPORT_WEBHOOK_URL, JOB_LOCK_SECONDS, METRICS_PORT, OTEL_EXPORTER_OTLP_ENDPOINT, ' +
+      `and Redis and S3. ${CONFIGURATION}`,
     flags: {},
     examples: [
       'etml summarize-worker',

@@ -257,6 +257,17 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
       'Port where cluster-worker, summarize-worker and scheduler serve Prometheus `/metrics`: process metrics, `etml_job_duration_seconds{queue,outcome}` and, on the summarize-worker, the `etml_llm_*` metrics. Taken: the service refuses to start, naming it.',
   },
   {
+    name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    default: 'none (off)',
+    description:
+      'OpenTelemetry collector (or Jaeger) base URL, `http://` or `https://`: cluster-worker, summarize-worker and scheduler send traces to `<url>/v1/traces` (OTLP, JSON over HTTP), one trace per day. Unset: no span is made or sent, and the OpenTelemetry SDK is not loaded.',
+  },
+  {
+    name: 'OTEL_SERVICE_NAME',
+    default: "the service's name",
+    description: '`service.name` of the traces, e.g. to tell environments apart.',
+  },
+  {
     name: 'BOARD_PORT',
     default: '`3000`',
     description:
