@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   }
   console.log(
     problems.length === 0
-      ? '\nNo ERROR lines in any service’s stderr, no failed summaries, every service exited 0.'
+      ? '\nNo ERROR lines in any service’s logs, no failed summaries, every service exited 0.'
       : `\nProblems seen:\n\n\`\`\`\n${problems.join('\n')}\n\`\`\``,
   );
   process.stderr.write(`\ndone in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);

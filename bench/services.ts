@@ -67,6 +67,12 @@ export function tail(text: string, lines = 15): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/** The last lines a process wrote on each stream, for an error message. */
+export function lastLines(proc: Pick<Proc, 'stderr' | 'stdout'>): string {
+  const stdout = proc.stdout();
+  return `${tail(proc.stderr())}${stdout.trim() ? `\n--- stdout:\n${tail(stdout)}` : ''}`;
+}
+
 /** The environment a spawned process gets: only PATH and HOME of ours, then `env`. */
 export function childEnv(env: Record<string, string>): Record<string, string> {
   return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env };
@@ -146,9 +152,9 @@ export function spawnProcess(
   let isReady = false;
   const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
   const ready = new Promise<void>((resolve, reject) => {
-    const both = () => `${output.stderr}${output.stdout ? `\n--- stdout:\n${output.stdout}` : ''}`;
+    const both = () => lastLines({ stderr: () => output.stderr, stdout: () => output.stdout });
     const timer = setTimeout(
-      () => reject(new Error(`${label} not ready after 60 s:\n${tail(both())}`)),
+      () => reject(new Error(`${label} not ready after 60 s:\n${both()}`)),
       60_000,
     );
     // The ready line may come on either stream; only whole lines are matched.
@@ -171,7 +177,7 @@ export function spawnProcess(
     });
     child.on('exit', code => {
       clearTimeout(timer);
-      reject(new Error(`${label} exited with code ${code} before it was ready:\n${tail(both())}`));
+      reject(new Error(`${label} exited with code ${code} before it was ready:\n${both()}`));
     });
   });
   ready.catch(() => {});

@@ -27,12 +27,12 @@ import {
   cleanups,
   etmlService,
   type Level,
+  lastLines,
   logLevel,
   logLines,
   ROOT,
   startInfra,
   startProcs,
-  tail,
 } from './services.ts';
 
 const { values } = parseArgs({
@@ -141,7 +141,7 @@ async function main() {
     if (Date.now() > deadline) {
       throw new Error(
         `${days - manifests.size} days still incomplete after an hour\n` +
-          procs.map(p => `--- ${p.label}\n${tail(p.stderr())}`).join('\n'),
+          procs.map(p => `--- ${p.label}\n${lastLines(p)}`).join('\n'),
       );
     }
     await new Promise(resolve => setTimeout(resolve, 500));

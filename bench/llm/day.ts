@@ -6,7 +6,7 @@ import { enqueueClusterDay, jobIds, QUEUES, queueOptions } from '@etml/queues';
 import { simulateRides } from '@etml/simulate';
 import type { ObjectStore } from '@etml/storage';
 import { type Job, Queue } from 'bullmq';
-import { type Infra, type Proc, tail } from '../services.ts';
+import { type Infra, lastLines, type Proc } from '../services.ts';
 import type { DayKind } from './options.ts';
 
 /** A day where every ride's news is its own, so every anomalous ride is a distinct prompt. */
@@ -42,7 +42,7 @@ async function finished(
     const state = job ? await job.getState() : 'missing';
     if (job && state === 'completed') return job;
     const workers = () =>
-      procs.map(p => `--- ${p.label} (pid ${p.pid}) stderr:\n${tail(p.stderr())}`).join('\n');
+      procs.map(p => `--- ${p.label} (pid ${p.pid}):\n${lastLines(p)}`).join('\n');
     if (state === 'failed') throw new Error(`${jobId} failed: ${job?.failedReason}\n${workers()}`);
     if (Date.now() > deadline) {
       throw new Error(`${jobId} still ${state} after ${timeoutMs / 1_000} s\n${workers()}`);

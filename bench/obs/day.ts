@@ -19,6 +19,7 @@ import {
   etmlService,
   type Infra,
   jsonLine,
+  lastLines,
   logLevel,
   logLines,
   startProcs,
@@ -104,9 +105,7 @@ export async function runConfigDay(
   if (cli.code !== 0) {
     throw new Error(
       `etml run --date ${date} (${config.name}) exited ${cli.code}:\n${tail(cli.stderr)}\n` +
-        procs
-          .map(p => `--- ${p.label} (pid ${p.pid}):\n${tail(logLines(p).join('\n'))}`)
-          .join('\n'),
+        procs.map(p => `--- ${p.label} (pid ${p.pid}):\n${lastLines(p)}`).join('\n'),
     );
   }
   const { enqueued, finished } = await jobTimesOf(infra, date);
