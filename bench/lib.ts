@@ -113,11 +113,18 @@ export interface Finished {
   wall: number;
 }
 
-/** Runs a command to completion, collecting its output; `wall` is seconds from spawn to exit. */
-export function run(command: string, args: readonly string[]): Promise<Finished> {
+/**
+ * Runs a command to completion, collecting its output; `wall` is seconds from spawn to exit.
+ * With `env`, that is the command's whole environment.
+ */
+export function run(
+  command: string,
+  args: readonly string[],
+  env?: Record<string, string>,
+): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

@@ -2,25 +2,16 @@
  * `pnpm bench:llm`: LLM throughput under the provider's limit (llm/throughput.ts), and the
  * orchestration's overhead against BullMQ alone (llm/overhead.ts). BENCHMARKS.md has the results.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { readOptions } from './llm/options.ts';
 import { overhead } from './llm/overhead.ts';
 import { problems } from './llm/problems.ts';
 import { throughput } from './llm/throughput.ts';
-import { cleanUp, cleanups } from './services.ts';
+import { cleanUp, scratchDir } from './services.ts';
 
 async function main(): Promise<void> {
   const options = readOptions();
-  const tmp = mkdtempSync(join(tmpdir(), 'etml-bench-llm-'));
-  cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }));
-  const onSignal = (signal: NodeJS.Signals) => {
-    process.stderr.write(`\n${signal}: cleaning up\n`);
-    void cleanUp().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const tmp = scratchDir('etml-bench-llm-');
   const started = performance.now();
   try {
     console.log(`# pnpm bench:llm ${process.argv.slice(2).join(' ')}`.trimEnd());
@@ -34,7 +25,7 @@ async function main(): Promise<void> {
   }
   console.log(
     problems.length === 0
-      ? '\nNo ERROR lines in any service’s stderr, no failed summaries, every service exited 0.'
+      ? '\nNo ERROR lines in any service’s logs, no failed summaries, every service exited 0.'
       : `\nProblems seen:\n\n\`\`\`\n${problems.join('\n')}\n\`\`\``,
   );
   process.stderr.write(`\ndone in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);

@@ -4,6 +4,7 @@
  * clean-up even when a benchmark fails half way.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +19,7 @@ import { producerConnection } from '@etml/queues';
 import { createObjectStore, type ObjectStore } from '@etml/storage';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ETML = join(ROOT, 'bin', 'etml');
+export const ETML = join(ROOT, 'bin', 'etml');
 
 /** Stops everything started, newest first, even when the benchmark fails half way. */
 export const cleanups: (() => Promise<unknown>)[] = [];
@@ -35,11 +36,29 @@ export async function cleanUp(keep = 0): Promise<void> {
   }
 }
 
+/**
+ * A temporary directory for a benchmark's servers and data, removed at clean-up, and Ctrl-C or
+ * SIGTERM wired to clean up before exiting (130).
+ */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\n${signal}: cleaning up\n`);
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return dir;
+}
+
 export interface Proc {
   label: string;
   pid: number;
   ready: Promise<void>;
   stderr(): string;
+  /** Standard output, kept too: a logger may write there (pino's default is stdout). */
+  stdout(): string;
   /** SIGTERM (SIGKILL after 30 s, past the services' 25 s grace), then the exit code. */
   stop(): Promise<number | null>;
 }
@@ -48,41 +67,117 @@ export function tail(text: string, lines = 15): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/** The last lines a process wrote on each stream, for an error message. */
+export function lastLines(proc: Pick<Proc, 'stderr' | 'stdout'>): string {
+  const stdout = proc.stdout();
+  return `${tail(proc.stderr())}${stdout.trim() ? `\n--- stdout:\n${tail(stdout)}` : ''}`;
+}
+
+/** The environment a spawned process gets: only PATH and HOME of ours, then `env`. */
+export function childEnv(env: Record<string, string>): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env };
+}
+
+/** Terminal colours, which a pretty logger may add (ESC [ … m). */
+const COLOURS = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+const plain = (line: string) => line.replace(COLOURS, '');
+
+/** A JSON log line (pino's), or undefined for any other line. */
+export function jsonLine(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const value: unknown = JSON.parse(line);
+    return value !== null && typeof value === 'object'
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * A log line's level in either format the services write: a pretty line's level word, or a JSON
+ * line's `level` (pino's numbers, 50 and up being error, or a name).
+ */
+export function logLevel(line: string): Level | undefined {
+  const json = jsonLine(line);
+  if (json) {
+    const level = json.level;
+    if (typeof level === 'number') {
+      return level >= 50 ? 'error' : level >= 40 ? 'warn' : level >= 30 ? 'info' : 'debug';
+    }
+    const name = typeof level === 'string' ? level.toLowerCase() : '';
+    if (name === 'fatal') return 'error';
+    return ['debug', 'info', 'warn', 'error'].includes(name) ? (name as Level) : undefined;
+  }
+  const word = /\b(DEBUG|INFO|WARN|ERROR|FATAL)\b/.exec(plain(line))?.[1];
+  return word === undefined
+    ? undefined
+    : word === 'FATAL'
+      ? 'error'
+      : (word.toLowerCase() as Level);
+}
+
+/**
+ * An etml service's `ready` line, pretty (`… INFO cluster-worker ready …`, with the name in
+ * brackets or parentheses too) or JSON (pino's `msg`).
+ */
+export function isReadyLine(line: string): boolean {
+  const json = jsonLine(line);
+  if (json) return json.msg === 'ready' || json.message === 'ready';
+  return /\bINFO\b\W+[\w./-]+\W*\sready(?=\s|$)/.test(plain(line));
+}
+
+/** Every line a process wrote, standard error's then standard output's. */
+export function logLines(proc: Proc): string[] {
+  return [...proc.stderr().split('\n'), ...proc.stdout().split('\n')].filter(l => l !== '');
+}
+
 export function spawnProcess(
   label: string,
   command: string,
   args: readonly string[],
   env: Record<string, string>,
-  readyWhen: RegExp,
+  readyWhen: RegExp | ((line: string) => boolean),
 ): Proc {
   const child: ChildProcess = spawn(command, args, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
+  const matches = typeof readyWhen === 'function' ? readyWhen : (l: string) => readyWhen.test(l);
+  const output = { stdout: '', stderr: '' };
   let isReady = false;
   const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
   const ready = new Promise<void>((resolve, reject) => {
+    const both = () => lastLines({ stderr: () => output.stderr, stdout: () => output.stdout });
     const timer = setTimeout(
-      () => reject(new Error(`${label} not ready after 60 s:\n${tail(stderr)}`)),
+      () => reject(new Error(`${label} not ready after 60 s:\n${both()}`)),
       60_000,
     );
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      if (!isReady && readyWhen.test(stderr)) {
+    // The ready line may come on either stream; only whole lines are matched.
+    const watch = (stream: 'stdout' | 'stderr') => (chunk: string) => {
+      const from = output[stream].lastIndexOf('\n') + 1;
+      output[stream] += chunk;
+      if (isReady) return;
+      const lines = output[stream].slice(from).split('\n').slice(0, -1);
+      if (lines.some(matches)) {
         isReady = true;
         clearTimeout(timer);
         resolve();
       }
-    });
+    };
+    child.stdout?.setEncoding('utf8').on('data', watch('stdout'));
+    child.stderr?.setEncoding('utf8').on('data', watch('stderr'));
     child.on('error', error => {
       clearTimeout(timer);
       reject(error);
     });
     child.on('exit', code => {
       clearTimeout(timer);
-      reject(new Error(`${label} exited with code ${code} before it was ready:\n${tail(stderr)}`));
+      reject(new Error(`${label} exited with code ${code} before it was ready:\n${both()}`));
     });
   });
   ready.catch(() => {});
@@ -90,7 +185,8 @@ export function spawnProcess(
     label,
     pid: child.pid ?? -1,
     ready,
-    stderr: () => stderr,
+    stderr: () => output.stderr,
+    stdout: () => output.stdout,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
@@ -176,5 +272,5 @@ export async function startProcs(infra: Infra, procs: Proc[]): Promise<void> {
 }
 
 export function etmlService(name: string, label: string, env: Record<string, string>): Proc {
-  return spawnProcess(label, ETML, [name], env, / INFO \S+ ready/);
+  return spawnProcess(label, ETML, [name], env, isReadyLine);
 }

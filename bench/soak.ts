@@ -21,7 +21,19 @@ import { simulateRides } from '@etml/simulate';
 import { startFakeLlm } from '@etml/testing/fake-llm';
 import { startFaultProxy } from '@etml/testing/fault-proxy';
 import { BENCH_DATE, count, int, machine, progress, seconds, table } from './lib.ts';
-import { cleanUp, cleanups, etmlService, ROOT, startInfra, startProcs, tail } from './services.ts';
+import {
+  childEnv,
+  cleanUp,
+  cleanups,
+  etmlService,
+  type Level,
+  lastLines,
+  logLevel,
+  logLines,
+  ROOT,
+  startInfra,
+  startProcs,
+} from './services.ts';
 
 const { values } = parseArgs({
   options: {
@@ -111,7 +123,7 @@ async function main() {
   await promisify(execFile)(
     join(ROOT, 'bin', 'etml'),
     ['backfill', '--from', DATES[0] as string, '--to', DATES[days - 1] as string, '--yes'],
-    { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env } },
+    { env: childEnv(env) },
   );
   const manifests = new Map<string, DayManifest>();
   const deadline = Date.now() + 60 * 60_000;
@@ -129,7 +141,7 @@ async function main() {
     if (Date.now() > deadline) {
       throw new Error(
         `${days - manifests.size} days still incomplete after an hour\n` +
-          procs.map(p => `--- ${p.label}\n${tail(p.stderr())}`).join('\n'),
+          procs.map(p => `--- ${p.label}\n${lastLines(p)}`).join('\n'),
       );
     }
     await new Promise(resolve => setTimeout(resolve, 500));
@@ -141,14 +153,9 @@ async function main() {
 
   const all = [...manifests.values()];
   const sum = (f: (m: DayManifest) => number) => all.reduce((n, m) => n + f(m), 0);
-  const lines = (level: string) =>
-    procs.flatMap(p =>
-      p
-        .stderr()
-        .split('\n')
-        .filter(l => l.includes(` ${level} `)),
-    );
-  const errors = lines('ERROR');
+  const lines = (level: Level) =>
+    procs.flatMap(p => logLines(p).filter(l => logLevel(l) === level));
+  const errors = lines('error');
   process.stdout.write(`${machine()}\n\n`);
   process.stdout.write(
     `${table(
@@ -175,7 +182,7 @@ async function main() {
         ['LLM requests', String(fake.requests.length)],
         ['LLM answered 500', String(fake.count(500))],
         ['LLM calls that succeeded', String(fake.count(200))],
-        ['WARN lines in service logs (retried attempts)', String(lines('WARN').length)],
+        ['WARN lines in service logs (retried attempts)', String(lines('warn').length)],
         ['ERROR lines in service logs', String(errors.length)],
       ],
     )}\n\n`,

@@ -6,7 +6,8 @@ import { enqueueClusterDay, jobIds, QUEUES, queueOptions } from '@etml/queues';
 import { simulateRides } from '@etml/simulate';
 import type { ObjectStore } from '@etml/storage';
 import { type Job, Queue } from 'bullmq';
-import { type Infra, type Proc, tail } from '../services.ts';
+import { type Infra, lastLines, type Proc } from '../services.ts';
+import type { DayKind } from './options.ts';
 
 /** A day where every ride's news is its own, so every anomalous ride is a distinct prompt. */
 export async function uploadDistinctDay(store: ObjectStore, date: RideDate, rides: number) {
@@ -18,6 +19,12 @@ export async function uploadDistinctDay(store: ObjectStore, date: RideDate, ride
       }
     })(),
   );
+}
+
+/** A simulated day as it comes (`shared`: prompts repeat), or with every prompt distinct. */
+export async function uploadDay(store: ObjectStore, date: RideDate, rides: number, kind: DayKind) {
+  if (kind === 'distinct') await uploadDistinctDay(store, date, rides);
+  else await store.writeNdjson(keys.raw(date, 'jsonl'), simulateRides({ date, rides, seed: 11 }));
 }
 
 /** Polls until the job completes (it may not exist yet), calling `tick` on every round. */
@@ -35,7 +42,7 @@ async function finished(
     const state = job ? await job.getState() : 'missing';
     if (job && state === 'completed') return job;
     const workers = () =>
-      procs.map(p => `--- ${p.label} (pid ${p.pid}) stderr:\n${tail(p.stderr())}`).join('\n');
+      procs.map(p => `--- ${p.label} (pid ${p.pid}):\n${lastLines(p)}`).join('\n');
     if (state === 'failed') throw new Error(`${jobId} failed: ${job?.failedReason}\n${workers()}`);
     if (Date.now() > deadline) {
       throw new Error(`${jobId} still ${state} after ${timeoutMs / 1_000} s\n${workers()}`);

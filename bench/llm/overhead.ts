@@ -1,7 +1,6 @@
 /** `pnpm bench:llm` part 2: orchestration overhead against BullMQ alone. */
 import { join } from 'node:path';
-import { addDays, keys, type RideDate } from '@etml/domain';
-import { simulateRides } from '@etml/simulate';
+import { addDays, type RideDate } from '@etml/domain';
 import { startFakeLlm } from '@etml/testing/fake-llm';
 import { cpuByLibrary, epochOffsetMs } from '../cpu-profile.ts';
 import { BENCH_DATE, count, machine, median, progress, seconds, table } from '../lib.ts';
@@ -14,7 +13,7 @@ import {
   startProcs,
 } from '../services.ts';
 import { CpuSampler } from './cpu.ts';
-import { uploadDistinctDay } from './day.ts';
+import { uploadDay } from './day.ts';
 import { type DayKind, JOB_CONCURRENCY, type Options, SUMMARIZE_WORKERS } from './options.ts';
 import {
   type Ours,
@@ -41,13 +40,7 @@ export async function overhead(options: Options, tmp: string, kind: DayKind): Pr
   const dates = Array.from({ length: options.runs }, (_, r) => addDays(BENCH_DATE, 1 + r));
   for (const date of dates) {
     progress(`uploading ${count(options.overheadRides)} rides for ${date}`);
-    if (kind === 'distinct') await uploadDistinctDay(infra.store, date, options.overheadRides);
-    else {
-      await infra.store.writeNdjson(
-        keys.raw(date, 'jsonl'),
-        simulateRides({ date, rides: options.overheadRides, seed: 11 }),
-      );
-    }
+    await uploadDay(infra.store, date, options.overheadRides, kind);
   }
   const env = {
     ...infra.env,

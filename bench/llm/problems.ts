@@ -1,13 +1,11 @@
 /** What went wrong in `pnpm bench:llm`, for the summary at its end. */
-import type { Infra, Proc } from '../services.ts';
+import { type Infra, logLevel, logLines, type Proc } from '../services.ts';
 
 /** Every ERROR line the services wrote, with its process. */
 function errorLines(procs: readonly Proc[]): string[] {
   return procs.flatMap(p =>
-    p
-      .stderr()
-      .split('\n')
-      .filter(line => /\bERROR\b/.test(line))
+    logLines(p)
+      .filter(line => logLevel(line) === 'error')
       .map(line => `[${p.label}] ${line}`),
   );
 }
