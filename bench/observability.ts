@@ -288,7 +288,7 @@ function activity(on: readonly DayRun[], off: readonly DayRun[]): string {
   const tracing =
     requests === 0
       ? 'Tracing: tracing not active (the "on" services sent no OTLP request to the receiver).'
-      : `Tracing: ${spans} spans received in the "on" days (${spans / on.length} a day), in ` +
+      : `Tracing: ${spans} spans received in the "on" days (${Math.round(spans / on.length)} a day), in ` +
         `${requests} OTLP requests, ${(sum(on, r => r.otlpBytes) / 1e6).toFixed(1)} MB` +
         `${uncounted > 0 ? `; ${uncounted} bodies were not JSON, so their spans are not counted` : ''}.`;
   const json = sum(on, r => r.jsonLines);
