@@ -38,6 +38,17 @@ describe('the scheduler on a real Redis', () => {
     expect(await queue.getJobState(nextId)).toBe('unknown');
     expect(await ensureSchedule(queue, '0 7 * * *', 'Europe/London')).toBe(true);
     expect(await queue.getJobState(nextId)).toBe('delayed');
+    // A schedule an earlier version wrote, whose ticks carried their trace context on: rewritten
+    // once with the context omitted, then left alone.
+    await queue.upsertJobScheduler(
+      'daily-rides',
+      { pattern: '0 7 * * *', tz: 'Europe/London' },
+      { name: 'tick', data: {} },
+    );
+    expect(await ensureSchedule(queue, '0 7 * * *', 'Europe/London')).toBe(true);
+    const rewritten = await queue.getJobScheduler('daily-rides');
+    expect(rewritten?.template?.opts?.telemetry?.omitContext).toBe(true);
+    expect(await ensureSchedule(queue, '0 7 * * *', 'Europe/London')).toBe(false);
   });
 
   test('heals by itself after a FLUSHALL: the schedule is back within one period, and the lost day is enqueued again', async ({

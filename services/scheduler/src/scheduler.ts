@@ -50,6 +50,8 @@ export async function ensureSchedule(queue: Queue, pattern: string, tz: string):
     existing &&
     existing.pattern === pattern &&
     existing.tz === tz &&
+    // A schedule written before ticks omitted their trace context is written again, once.
+    existing.template?.opts?.telemetry?.omitContext === true &&
     (await queue.getJobState(`repeat:${SCHEDULER_ID}:${existing.next}`)) !== 'unknown'
   ) {
     return false;
