@@ -21,7 +21,7 @@ import {
   type Summarizer,
 } from '@etml/summarization';
 import { createSummarizeWorker, type SummarizeWorkerOptions } from '@etml/summarize-worker';
-import { type RedisTarget, type S3Target, startFakeLlm } from '@etml/testing';
+import { type FakeLlmOptions, type RedisTarget, type S3Target, startFakeLlm } from '@etml/testing';
 import { Queue } from 'bullmq';
 import { expect, onTestFinished } from 'vitest';
 import { runEtml, s3Env, startService, storeOf, waitFor } from './helpers.ts';
@@ -137,9 +137,10 @@ export { extractiveSummarizer };
  * A fake provider that always fails for the first ride it is asked about, found by the
  * "Ride reference" uploadDistinctDay puts in each ride's news (in every day that has that ride).
  */
-export async function startFakeLlmFailingOneRide() {
+export async function startFakeLlmFailingOneRide(options: FakeLlmOptions = {}) {
   let victim: string | undefined;
   const fake = await startFakeLlm({
+    ...options,
     alwaysFail: user => {
       victim ??= /Ride reference (\S+)\./.exec(user)?.[1];
       return user.includes(`Ride reference ${victim}.`);

@@ -41,6 +41,8 @@ function attributesOf(list: OtlpAttributes): Record<string, unknown> {
 async function otlpReceiver() {
   const spans: Span[] = [];
   const requests: { path: string | undefined; contentType: string | undefined }[] = [];
+  /** Every body as sent: the span texts the flattened spans leave out (events, status). */
+  const bodies: string[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', chunk => chunks.push(chunk as Buffer));
@@ -52,6 +54,7 @@ async function otlpReceiver() {
         response.writeHead(404).end();
         return;
       }
+      bodies.push(body.toString('utf8'));
       const payload = JSON.parse(body.toString('utf8')) as {
         resourceSpans: {
           resource: { attributes: OtlpAttributes };
@@ -88,7 +91,7 @@ async function otlpReceiver() {
   onTestFinished(() => new Promise<void>(resolve => server.close(() => resolve())));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
-  return { url: `http://127.0.0.1:${address.port}`, spans, requests };
+  return { url: `http://127.0.0.1:${address.port}`, spans, requests, bodies };
 }
 
 /**
@@ -146,6 +149,7 @@ describe('traces (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     const env = {
       ...llmServicesEnv(s3, redis.url, fake.url),
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=ci%2C%20east',
       SCHEDULE_CRON: '* * * * * *',
       SCHEDULE_TZ: 'UTC',
       CATCHUP_DAYS: '1',
@@ -228,10 +232,13 @@ describe('traces (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
       });
     }
 
-    // No secret in any attribute: the API key, the S3 secret key.
-    const sent = JSON.stringify(spans);
+    // No secret in any attribute, event or status: the API key, the S3 secret key.
+    const sent = receiver.bodies.join('\n');
     expect(sent).not.toContain('sk-test');
     expect(sent).not.toContain(s3.credentials.secretAccessKey);
+    // OTEL_RESOURCE_ATTRIBUTES on every batch, decoded.
+    const environment = '{"key":"deployment.environment.name","value":{"stringValue":"ci, east"}}';
+    expect(receiver.bodies.every(body => body.includes(environment))).toBe(true);
 
     // S3: cluster-D reads the raw day, load-D writes the manifest; the summaries use the cache.
     const s3Span = (name: string, key: string) =>
@@ -252,7 +259,8 @@ describe('traces (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     timeout: 120_000,
   }, async ({ redis, s3 }) => {
     const receiver = await otlpReceiver();
-    const { fake, victim } = await startFakeLlmFailingOneRide();
+    // Its 500s quote the API key, which the failure reasons then carry into spans.
+    const { fake, victim } = await startFakeLlmFailingOneRide({ echoKeyInErrors: true });
     const store = storeOf(s3);
     const date = addDays(rideDateInZone(new Date(), 'UTC'), -3);
     await uploadDistinctDay(store, date, 400);
@@ -288,6 +296,13 @@ describe('traces (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     expect(rerun.code, rerun.stderr).toBe(0);
     for (const service of services) expect(await service.stop()).toBe(0);
 
+    // The failed call's reason reached the spans (its status, BullMQ's `job failed` event), with
+    // the key the provider quoted in it taken out.
+    const sent = receiver.bodies.join('\n');
+    expect(sent).toContain(
+      'The server had an error while processing your request (Bearer [redacted])',
+    );
+    expect(sent).not.toContain('sk-test');
     const { spans } = receiver;
     const { jobSpans, trace } = spansOf(spans);
     const anomalies = (await store.getJson<DayManifest>(keys.manifest(date))).counts.anomalies;

@@ -10,7 +10,16 @@ import {
   envUrl,
   parseEnv,
 } from './env.ts';
-import { llmEnv, logEnv, logSettings, redisEnv, s3Env, scheduleTzEnv } from './fragments.ts';
+import {
+  llmEnv,
+  logEnv,
+  logSettings,
+  redisEnv,
+  s3Env,
+  scheduleTzEnv,
+  tracingEnv,
+  tracingFrom,
+} from './fragments.ts';
 
 const shape = { ...redisEnv, ...s3Env, ...llmEnv };
 
@@ -383,5 +392,25 @@ describe('logSettings', () => {
         'aws-secret',
       ].sort(),
     );
+  });
+});
+
+describe('OTEL_RESOURCE_ATTRIBUTES', () => {
+  it('reads key=value pairs joined by commas, values percent-decoded', () => {
+    const env = parseEnv(tracingEnv, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=prod, host.name=w%2C3,',
+    });
+    expect(tracingFrom(env)?.resourceAttributes).toEqual({
+      'deployment.environment.name': 'prod',
+      'host.name': 'w,3',
+    });
+  });
+
+  it.each(['prod', '=prod', 'a=%zz'])('refuses %j, naming it', text => {
+    const error = configError(() => parseEnv(tracingEnv, { OTEL_RESOURCE_ATTRIBUTES: text }));
+    expect(error.problems).toEqual([
+      `OTEL_RESOURCE_ATTRIBUTES must be key=value pairs joined by commas, got ${JSON.stringify(text)}`,
+    ]);
   });
 });

@@ -218,19 +218,47 @@ export const tracingEnv = {
   OTEL_EXPORTER_OTLP_ENDPOINT: envUrl(['http:', 'https:']).optional(),
   /** Unset: the service's own name. */
   OTEL_SERVICE_NAME: envString('a service name').optional(),
+  /** The standard `key=value,…` (values percent-encoded), e.g. deployment.environment.name=prod. */
+  OTEL_RESOURCE_ATTRIBUTES: z
+    .string()
+    .transform((text, context) => {
+      const attributes: Record<string, string> = {};
+      for (const pair of text.split(',')) {
+        if (pair.trim() === '') continue;
+        const at = pair.indexOf('=');
+        const key = at > 0 ? pair.slice(0, at).trim() : '';
+        let value: string | undefined;
+        try {
+          value = at > 0 ? decodeURIComponent(pair.slice(at + 1).trim()) : undefined;
+        } catch {}
+        if (!key || value === undefined) {
+          context.addIssue({ code: 'custom', message: 'must be key=value pairs joined by commas' });
+          return z.NEVER;
+        }
+        attributes[key] = value;
+      }
+      return attributes;
+    })
+    .optional(),
 };
 
-/** Where spans go and under which service name; undefined: no tracing. */
+/** Where spans go, under which service name and resource; undefined: no tracing. */
 export interface TracingEnv {
   endpoint: string;
   serviceName: string | undefined;
+  resourceAttributes: Record<string, string>;
 }
 
 export function tracingFrom(env: {
   OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
   OTEL_SERVICE_NAME?: string | undefined;
+  OTEL_RESOURCE_ATTRIBUTES?: Record<string, string> | undefined;
 }): TracingEnv | undefined {
   return env.OTEL_EXPORTER_OTLP_ENDPOINT === undefined
     ? undefined
-    : { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME };
+    : {
+        endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+        serviceName: env.OTEL_SERVICE_NAME,
+        resourceAttributes: env.OTEL_RESOURCE_ATTRIBUTES ?? {},
+      };
 }

@@ -265,7 +265,14 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
   {
     name: 'OTEL_SERVICE_NAME',
     default: "the service's name",
-    description: '`service.name` of the traces, e.g. to tell environments apart.',
+    description:
+      '`service.name` of the traces. Set it per process only: one value for all services hides which service a span came from.',
+  },
+  {
+    name: 'OTEL_RESOURCE_ATTRIBUTES',
+    default: 'none',
+    description:
+      'Resource attributes added to every span, `key=value` pairs joined by commas (values percent-encoded), e.g. `deployment.environment.name=prod,host.name=worker-3`: how traces from several environments are told apart.',
   },
   {
     name: 'BOARD_PORT',

@@ -52,8 +52,11 @@ export function prettyLine(json: string): string {
   return `${line}\n`;
 }
 
-/** Each secret as it is and as it reads inside a JSON string (quotes and backslashes escaped). */
-function scrubber(secrets: readonly string[]): ((line: string) => string) | undefined {
+/**
+ * Replaces each secret, as it is and as it reads inside a JSON string (quotes and backslashes
+ * escaped), with [redacted]; undefined when there is none. Log lines and exported spans use it.
+ */
+export function secretScrubber(secrets: readonly string[]): ((text: string) => string) | undefined {
   const forms = [...new Set(secrets.flatMap(s => [s, JSON.stringify(s).slice(1, -1)]))];
   if (forms.length === 0) return undefined;
   return line => {
@@ -75,7 +78,7 @@ function stderr(): DestinationStream {
 }
 
 function destination(format: LogFormat, secrets: readonly string[], write?: LineWriter) {
-  const scrub = scrubber(secrets);
+  const scrub = secretScrubber(secrets);
   // JSON to stderr with nothing to scrub: pino's own stream, untouched.
   if (format === 'json' && !scrub && !write) return stderr();
   const out: LineWriter = write ?? (line => stderr().write(line));

@@ -74,7 +74,9 @@ export async function runService<
   const metrics =
     env.metricsPort === undefined ? undefined : await startMetricsServer(env.metricsPort);
   // Before any queue is built: each takes its telemetry from queueOptions when it is built.
-  const tracing = env.tracing && (await startTracing(env.tracing, service.name));
+  const tracing =
+    env.tracing &&
+    (await startTracing(env.tracing, service.name, { secrets: env.log?.secrets ?? [], log }));
   let started: StartedService;
   try {
     const redis = await connectRedis(env.infra);

@@ -1,6 +1,7 @@
 import type { TracingEnv } from '@etml/config';
 import { installSpanRunner } from '@etml/domain';
 import type { BullMQOtel } from 'bullmq-otel';
+import { type Logger, secretScrubber } from './log.ts';
 
 let telemetry: BullMQOtel | undefined;
 
@@ -20,9 +21,20 @@ export interface Tracing {
  * @etml/domain's withSpan. OpenTelemetry is imported here, on demand, so a process that never
  * calls this never loads it.
  */
-export async function startTracing(config: TracingEnv, defaultName: string): Promise<Tracing> {
+export async function startTracing(
+  config: TracingEnv,
+  defaultName: string,
+  /** The secrets no exported span may hold (error texts included), and where export problems go. */
+  { secrets, log }: { secrets: readonly string[]; log: Logger },
+): Promise<Tracing> {
   const { startOtel } = await import('./otel.ts');
-  const otel = startOtel(config.endpoint, config.serviceName ?? defaultName);
+  const otel = startOtel({
+    endpoint: config.endpoint,
+    resource: { ...config.resourceAttributes },
+    serviceName: config.serviceName ?? defaultName,
+    scrub: secretScrubber(secrets),
+    log,
+  });
   telemetry = otel.telemetry;
   installSpanRunner(otel.runner);
   return {

@@ -17,6 +17,8 @@ export interface FakeLlmOptions {
   failRate?: number;
   /** Requests whose user message this matches always get a 500. */
   alwaysFail?: (userMessage: string) => boolean;
+  /** Its 500s quote the request's API key, as careless servers do in their error bodies. */
+  echoKeyInErrors?: boolean;
   /** false: a request with response_format json_schema gets the 400 old servers give. */
   jsonSchema?: boolean;
   /** Every request gets OpenAI's 429 insufficient_quota. */
@@ -304,7 +306,9 @@ export async function startFakeLlm(initial: FakeLlmOptions = {}): Promise<FakeLl
       log(500);
       send(res, 500, {
         error: {
-          message: 'The server had an error while processing your request.',
+          message: `The server had an error while processing your request${
+            options.echoKeyInErrors ? ` (${req.headers.authorization})` : ''
+          }.`,
           type: 'server_error',
         },
       });

@@ -36,7 +36,7 @@ export interface ClusterWorkerEnv {
   log: LogSettings;
   /** METRICS_PORT: Prometheus /metrics is served there; undefined: no metrics server. */
   metricsPort: number | undefined;
-  /** OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME; undefined: no tracing. */
+  /** OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES; undefined: no tracing. */
   tracing: TracingEnv | undefined;
   eps: number | undefined;
   minSamples: number | undefined;

@@ -47,7 +47,7 @@ export interface SummarizeWorkerEnv {
   log: LogSettings;
   /** METRICS_PORT: Prometheus /metrics is served there; undefined: no metrics server. */
   metricsPort: number | undefined;
-  /** OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME; undefined: no tracing. */
+  /** OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES; undefined: no tracing. */
   tracing: TracingEnv | undefined;
   summarizer: SummarizerChoice;
   /** LLM requests per minute, across every summarize-worker process. */
