@@ -7,6 +7,58 @@ import { startFakeLlmFailingOneRide, uploadDistinctDay } from './pipeline.ts';
 
 const SERVICES = ['scheduler', 'cluster-worker', 'summarize-worker', 'board'] as const;
 
+/**
+ * The messages logged while a job runs, by the worker about its job or by the code the job calls
+ * (fan-in, refresh, LLM limiter, webhook, alert): each such line must name the job. The alert
+ * lines are here because this test sets no REPORT_DEADLINE, whose alerts the scheduler posts
+ * outside any job.
+ */
+const JOB_TIME: readonly (string | RegExp)[] = [
+  'job completed',
+  'job failed',
+  'job attempt failed',
+  'job attempt failed; it will be retried',
+  'could not act on a failed job',
+  'job stalled',
+  'fan-out done',
+  'summaries failed',
+  'refreshing a loaded day',
+  'LLM provider asked to wait',
+  'LLM quota exhausted: no calls for a while',
+  'webhook failed; the day is complete regardless',
+  'webhook skipped',
+  'alert posted',
+  'alert failed; gave up posting it',
+  'alert skipped',
+  /^webhook: try \d+ of \d+ failed /,
+];
+
+/**
+ * The only messages a line with no job may have: a service's own, outside any job. A new line
+ * logged while a job runs that lost the job's fields is not among them.
+ */
+const SERVICE_LEVEL: readonly (string | RegExp)[] = [
+  'ready',
+  /^SIG(TERM|INT): closing \(up to \d+s\)$/,
+  'shutdown failed',
+  /^Redis at .* is not reachable; retrying$/,
+  /^Redis at .* has maxmemory-policy /,
+  'Redis error',
+  'Redis is not reachable; retrying with backoff',
+  'schedule set',
+  'schedule unchanged',
+  'the schedule was missing from Redis; set it again',
+  'could not check the schedule; trying again later',
+  'could not check the report deadline; trying again later',
+  'caught up',
+  'a day whose jobs say done has no manifest; computing it again',
+  /^BOARD_AUTH=off/,
+  /^NO LLM: /,
+];
+
+const oneOf = (messages: readonly (string | RegExp)[], msg: unknown) =>
+  messages.some(m => (typeof m === 'string' ? m === msg : m.test(String(msg))));
+
 /** Each line of `text` as JSON; a line that is not JSON fails the test, naming it. */
 function jsonLines(text: string): Record<string, unknown>[] {
   return text
@@ -79,11 +131,34 @@ describe('LOG_FORMAT=json', () => {
       expect(lines.map(line => line.msg)).toContain('SIGTERM: closing (up to 25s)');
       all.push(...lines);
     }
+    // A line logged while a job runs names it; only a service's own lines may name none.
+    for (const line of all) {
+      if (line.job === undefined) {
+        expect(oneOf(SERVICE_LEVEL, line.msg), `no job: ${JSON.stringify(line)}`).toBe(true);
+      }
+      if (oneOf(JOB_TIME, line.msg)) {
+        expect(line, JSON.stringify(line)).toMatchObject({ job: expect.any(String) });
+      }
+    }
     const jobLines = all.filter(line => line.job !== undefined);
     for (const line of jobLines) {
-      expect(line, JSON.stringify(line)).toMatchObject({ queue: expect.any(String), date });
+      expect(line, JSON.stringify(line)).toMatchObject({
+        service: expect.any(String),
+        queue: expect.any(String),
+        date,
+      });
       if (line.queue === 'summarize') expect(line.ride, JSON.stringify(line)).toBeDefined();
     }
+    // The run logged those kinds of job lines, so the checks above did check them.
+    expect(jobLines.map(line => line.msg)).toEqual(
+      expect.arrayContaining([
+        'job completed',
+        'job failed',
+        'fan-out done',
+        'summaries failed',
+        'alert posted',
+      ]),
+    );
     const done = (queue: string) =>
       jobLines.filter(line => line.queue === queue && line.msg === 'job completed');
     expect(done('cluster')).toEqual([

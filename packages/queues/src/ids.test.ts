@@ -1,6 +1,6 @@
 import { parseRideDate } from '@etml/domain';
 import { describe, expect, it } from 'vitest';
-import { jobIds, rideIdPart } from './ids.ts';
+import { jobIds, rideIdPart, rideInSummarizeId } from './ids.ts';
 
 const date = parseRideDate('2025-07-30');
 
@@ -26,5 +26,15 @@ describe('job ids', () => {
     expect(parts[0]).toMatch(/^a_b~[0-9a-f]{16}$/);
     expect(rideIdPart('a:b')).toBe(parts[0]);
     for (const part of parts) expect(part).toMatch(/^[A-Za-z0-9._~-]+$/);
+  });
+
+  it('give back the ride of a summary when they kept its id as it is', () => {
+    const ride = (rideId: string | number) => rideInSummarizeId(jobIds.summarizeRide(date, rideId));
+    expect(ride('depot-7-ride-3')).toBe('depot-7-ride-3');
+    expect(ride('2025-07-31-late')).toBe('2025-07-31-late');
+    expect(ride(42)).toBe('42');
+    expect(ride('depot:7/ride 3')).toBeUndefined();
+    expect(ride('x'.repeat(65))).toBeUndefined();
+    expect(rideInSummarizeId(jobIds.loadDay(date))).toBeUndefined();
   });
 });

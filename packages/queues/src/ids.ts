@@ -17,6 +17,17 @@ export function rideIdPart(rideId: string | number): string {
   return `${readable}~${digest}`;
 }
 
+const SUMMARIZE_ID = /^summarize-\d{4}-\d{2}-\d{2}-(.+)$/;
+
+/**
+ * The ride of a summarize job known only by its id (a stalled one), as a string: what follows the
+ * date, when rideIdPart kept the ride id as it is. A replaced id (its `~` hash) names no ride.
+ */
+export function rideInSummarizeId(jobId: string): string | undefined {
+  const part = SUMMARIZE_ID.exec(jobId)?.[1];
+  return part?.includes('~') ? undefined : part;
+}
+
 /** Deterministic job ids, one per date (and ride): enqueueing twice adds nothing. */
 export const jobIds = {
   clusterDay: (date: RideDate) => `cluster-${date}`,

@@ -1,8 +1,11 @@
+import { parseRideDate } from '@etml/domain';
+import { createLogger } from '@etml/runtime';
 import { test } from '@etml/testing';
-import { type Job, Queue, QueueEvents } from 'bullmq';
+import { type Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { describe, expect, onTestFinished } from 'vitest';
 import { JOBS, QUEUES } from './catalog.ts';
 import { producerConnection, queueOptions, workerConnection } from './connection.ts';
+import { jobIds } from './ids.ts';
 import { checkProcessors, createWorker, processorFor } from './processor.ts';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -147,4 +150,57 @@ describe('a job that vanishes under its worker', () => {
       expect(lines[0]).toMatch(/^WARN job lost from Redis .*"job":"load-2025-07-30"/);
     },
   );
+});
+
+describe('a job that stalls', () => {
+  test('is logged as an error with what its id carries: the date, and a summary’s ride unless its id replaced it', async ({
+    redis,
+  }) => {
+    const connection = await producerConnection(redis.url);
+    const queue = new Queue(QUEUES.summarize, queueOptions(connection));
+    const date = parseRideDate('2025-08-04');
+    const plain = jobIds.summarizeRide(date, 'depot-7-ride-3');
+    const replaced = jobIds.summarizeRide(date, 'depot:7/ride 3');
+    for (const jobId of [plain, replaced]) {
+      await queue.add(JOBS.summarizeRide.name, {}, { jobId });
+    }
+    // Taken by hand, so their locks are never renewed: they lapse, and the worker finds them stalled.
+    const taker = new Worker(QUEUES.summarize, null, {
+      ...queueOptions(workerConnection(redis.url)),
+      lockDuration: 300,
+    });
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger('summarize-worker', line => lines.push(JSON.parse(line)), {
+      format: 'json',
+    });
+    let worker: Worker | undefined;
+    onTestFinished(async () => {
+      await worker?.close();
+      await taker.close();
+      await queue.close();
+      connection.disconnect();
+    });
+    expect((await taker.getNextJob('by-hand'))?.id).toBe(plain);
+    expect((await taker.getNextJob('by-hand'))?.id).toBe(replaced);
+    worker = createWorker(
+      QUEUES.summarize,
+      [processorFor(JOBS.summarizeRide, async () => ({}) as never)],
+      { connection: workerConnection(redis.url), log, stalledInterval: 200 },
+    );
+    const stalled = () => lines.filter(line => line.msg === 'job stalled');
+    while (stalled().length < 2) await new Promise(r => setTimeout(r, 50));
+    expect(stalled()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          level: 'error',
+          queue: 'summarize',
+          job: plain,
+          date,
+          ride: 'depot-7-ride-3',
+        }),
+        expect.objectContaining({ level: 'error', queue: 'summarize', job: replaced, date }),
+      ]),
+    );
+    expect(stalled().find(line => line.job === replaced)).not.toHaveProperty('ride');
+  });
 });

@@ -1,8 +1,16 @@
 import { annotateSpan, type Logger } from '@etml/domain';
 import { observeJob, type RedisClient, withLogFields } from '@etml/runtime';
 import { type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
-import { JOBS, type JobSpec, type PayloadOf, type QueueName, type ResultOf } from './catalog.ts';
+import {
+  JOBS,
+  type JobSpec,
+  type PayloadOf,
+  QUEUES,
+  type QueueName,
+  type ResultOf,
+} from './catalog.ts';
 import { queueOptions } from './connection.ts';
+import { rideInSummarizeId } from './ids.ts';
 import { reportRedisError, vanishedJob } from './redis-errors.ts';
 
 /** A job's processor, with the catalog entry it serves. */
@@ -83,7 +91,8 @@ const DATE_IN_ID = /\d{4}-\d{2}-\d{2}/;
 
 /**
  * The fields of every line logged about a job or while it runs: its queue, its BullMQ id, its
- * ride date (a scheduler tick's is known once it has run), and a summary's ride.
+ * ride date (a scheduler tick's is known once it has run), and a summary's ride. A job known only
+ * by its id (a stalled one) gets what its id carries: the date, and a summary's ride as a string.
  */
 function jobLogFields(
   queue: QueueName,
@@ -93,7 +102,9 @@ function jobLogFields(
     queue,
     job: job.id,
     date: job.data?.date ?? job.returnvalue?.date ?? DATE_IN_ID.exec(job.id ?? '')?.[0],
-    ride: job.data?.rideId,
+    ride:
+      job.data?.rideId ??
+      (queue === QUEUES.summarize ? rideInSummarizeId(job.id ?? '') : undefined),
   };
 }
 
