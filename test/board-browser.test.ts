@@ -5,7 +5,7 @@ import { producerConnection, QUEUES, queueOptions, workerConnection } from '@etm
 import { test } from '@etml/testing';
 import { Queue, Worker } from 'bullmq';
 import { describe, expect, onTestFinished } from 'vitest';
-import { AUTH, CHROMIUM, launchChromium, startBoard } from './browser.ts';
+import { AUTH, CHROMIUM, launchChromium, startBoard, VISIBLE } from './browser.ts';
 import { storeOf, tempDir } from './helpers.ts';
 import { loadedWithFailed, startPipelineWithLlmDown, uploadDistinctDay } from './pipeline.ts';
 
@@ -52,13 +52,19 @@ describe.skipIf(!existsSync(CHROMIUM))(`the board in a browser (${CHROMIUM})`, (
     const response = await page.goto(base);
     expect(response?.status()).toBe(200);
     for (const name of ['scheduler', 'cluster', 'summarize', 'load']) {
-      await expect.poll(() => page.getByText(name, { exact: true }).first().isVisible()).toBe(true);
+      await expect
+        .poll(() => page.getByText(name, { exact: true }).first().isVisible(), VISIBLE)
+        .toBe(true);
     }
     await page.goto(`${base}/queue/${QUEUES.cluster}?status=failed`);
-    await expect.poll(() => page.getByText('boom on purpose').first().isVisible()).toBe(true);
+    await expect
+      .poll(() => page.getByText('boom on purpose').first().isVisible(), VISIBLE)
+      .toBe(true);
     // Open the job, then its retry button (an icon: the circular arrows).
     await page.getByRole('link', { name: 'cluster-2025-07-30' }).click();
-    await expect.poll(() => page.getByText('boom on purpose').first().isVisible()).toBe(true);
+    await expect
+      .poll(() => page.getByText('boom on purpose').first().isVisible(), VISIBLE)
+      .toBe(true);
     await page.screenshot({ path: `${tempDir()}/failed-job.png` });
     await page.locator('button:has(svg.lucide-refresh-cw)').last().click();
     // Some versions ask for confirmation first.

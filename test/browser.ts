@@ -39,3 +39,7 @@ export async function startBoard(
   const { port } = server.address() as AddressInfo;
   return `http://127.0.0.1:${port}${BOARD_PATH}`;
 }
+
+/** expect.poll's wait for what a page shows: the board's pages fetch their data after load, and
+ * on a busy machine that takes seconds, far past the 1 s default. */
+export const VISIBLE = { timeout: 15_000 };

@@ -6,7 +6,7 @@ import { producerConnection, queueOptions } from '@etml/queues';
 import { startFakeLlm, test } from '@etml/testing';
 import { Queue } from 'bullmq';
 import { describe, expect, onTestFinished } from 'vitest';
-import { AUTH, CHROMIUM, launchChromium, startBoard } from './browser.ts';
+import { AUTH, CHROMIUM, launchChromium, startBoard, VISIBLE } from './browser.ts';
 import { ROOT, storeOf, tempDir } from './helpers.ts';
 import { llm, startPipeline, uploadDayWithNews, uploadSimulatedDay } from './pipeline.ts';
 
@@ -85,10 +85,12 @@ describe.skipIf(!existsSync(CHROMIUM))(`the reports pages in a browser (${CHROMI
     await page.screenshot({ path: `${tempDir()}/reports-day.png` });
     const report = page.frameLocator('iframe');
     const plot = report.locator('svg[aria-label^="Ride distance against ride time"]');
-    await expect.poll(() => plot.isVisible()).toBe(true);
+    await expect.poll(() => plot.isVisible(), VISIBLE).toBe(true);
     expect((await plot.boundingBox())?.width).toBeGreaterThan(400);
     // The anomalies, the injected news among them as text that never ran.
-    await expect.poll(() => report.getByText('Anomalous rides').first().isVisible()).toBe(true);
+    await expect
+      .poll(() => report.getByText('Anomalous rides').first().isVisible(), VISIBLE)
+      .toBe(true);
     const frame = page.frames().find(f => f.url().endsWith('/report.html'));
     const seen = await frame?.evaluate(() => ({
       pwned: (window as { __pwned?: string }).__pwned,
