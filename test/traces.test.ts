@@ -270,7 +270,7 @@ describe('traces (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
       LLM_ATTEMPTS: '1',
     };
     const services = ['cluster-worker', 'summarize-worker'].map(name => startService(name, env));
-    // The command line does not trace: the day's trace starts at cluster-D's job span.
+    // The command line traces too: each `etml run` starts its day's trace (`enqueue day`).
     const first = await runEtml(['run', '--date', date, '--max-failed-share', '1'], env);
     expect(first.code, first.stderr).toBe(0);
     const failedRide = victim();
@@ -308,7 +308,14 @@ describe('traces (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     const anomalies = (await store.getJson<DayManifest>(keys.manifest(date))).counts.anomalies;
     const clusters = jobSpans('process cluster', jobIds.clusterDay(date));
     expect(clusters).toHaveLength(2);
-    expect(clusters.map(s => s.parentSpanId)).toEqual([undefined, undefined]);
+    expect(new Set(clusters.map(s => s.traceId)).size).toBe(2);
+    const rootOf = (span: Span) =>
+      spans.filter(s => s.traceId === span.traceId && s.parentSpanId === undefined);
+    for (const cluster of clusters) {
+      expect(
+        rootOf(cluster).map(root => [root.service, root.name, root.attributes['etml.date']]),
+      ).toEqual([['etml', 'enqueue day', date]]);
+    }
     const failedCall = spans.find(
       s => s.name === 'LLM chat' && s.attributes['etml.llm.outcome'] !== 'ok',
     );

@@ -1,16 +1,34 @@
-import { type EnvSource, logEnv, logSettings, parseEnv, scheduleTzEnv } from '@etml/config';
+import {
+  type EnvSource,
+  logEnv,
+  logSettings,
+  parseEnv,
+  scheduleTzEnv,
+  type TracingEnv,
+  tracingEnv,
+  tracingFrom,
+} from '@etml/config';
 import type { LogSettings } from '@etml/domain';
 import { type Infra, infraEnv, infraFrom } from '@etml/runtime';
 
 export interface CliEnv extends Infra {
   /** The zone "today" is in for every command (see today.ts). */
   scheduleTz: string;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT…: the days the CLI enqueues start their traces here. */
+  tracing: TracingEnv | undefined;
+  /** For the secrets a span must not carry, and where tracing's own warnings go. */
+  log: LogSettings;
 }
 
 /** The CLI's configuration; the only place the CLI reads the environment. */
 export function loadCliEnv(source: EnvSource = process.env): CliEnv {
-  const env = parseEnv({ ...infraEnv, ...scheduleTzEnv }, source);
-  return { ...infraFrom(env), scheduleTz: env.SCHEDULE_TZ };
+  const env = parseEnv({ ...infraEnv, ...scheduleTzEnv, ...tracingEnv, ...logEnv }, source);
+  return {
+    ...infraFrom(env),
+    scheduleTz: env.SCHEDULE_TZ,
+    tracing: tracingFrom(env),
+    log: logSettings(env, source),
+  };
 }
 
 /** LOG_FORMAT and LOG_LEVEL, for `etml start`, which decides the format for its services. */

@@ -13,13 +13,38 @@ import {
   queueOptions,
   StepFailed,
 } from '@etml/queues';
+import { createLogger, startTracing } from '@etml/runtime';
 import { findRawInputs, type ObjectStore } from '@etml/storage';
 import { Queue } from 'bullmq';
+import type { CliEnv } from './env.ts';
 
 export { type DayProgress, type DayQueues, StepFailed, waitingFor } from '@etml/queues';
 
-/** The day's queues on one fail-fast connection, closed when `use` ends. */
+/**
+ * The day's queues on one fail-fast connection, closed when `use` ends. With `traced` set up for
+ * it (OTEL_EXPORTER_OTLP_ENDPOINT), a day enqueued meanwhile starts its trace here, and the spans
+ * are sent before this returns.
+ */
 export async function withDayQueues<T>(
+  redisUrl: string,
+  use: (queues: DayQueues) => Promise<T>,
+  traced?: Pick<CliEnv, 'tracing' | 'log'>,
+): Promise<T> {
+  // Before the queues: each takes its telemetry when it is built.
+  const tracing =
+    traced?.tracing &&
+    (await startTracing(traced.tracing, 'etml', {
+      secrets: traced.log.secrets,
+      log: createLogger('etml', undefined, traced.log),
+    }));
+  try {
+    return await useDayQueues(redisUrl, use);
+  } finally {
+    await tracing?.close();
+  }
+}
+
+async function useDayQueues<T>(
   redisUrl: string,
   use: (queues: DayQueues) => Promise<T>,
 ): Promise<T> {

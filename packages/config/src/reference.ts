@@ -260,7 +260,7 @@ export const ENV_REFERENCE: readonly EnvVarDoc[] = [
     name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
     default: 'none (off)',
     description:
-      'OpenTelemetry collector (or Jaeger) base URL, `http://` or `https://`: cluster-worker, summarize-worker and scheduler send traces to `<url>/v1/traces` (OTLP, JSON over HTTP), one trace per day. Unset: no span is made or sent, and the OpenTelemetry SDK is not loaded.',
+      'OpenTelemetry collector (or Jaeger) base URL, `http://` or `https://`: cluster-worker, summarize-worker and scheduler send traces to `<url>/v1/traces` (OTLP, JSON over HTTP), one trace per day, which `etml run`, `enqueue` and `backfill` start for the days they queue. Unset: no span is made or sent, and the OpenTelemetry SDK is not loaded.',
   },
   {
     name: 'OTEL_SERVICE_NAME',

@@ -18,7 +18,7 @@ export async function withQueues<T>(
   env: CliEnv,
   use: (queues: DayQueues) => Promise<T>,
 ): Promise<T> {
-  return withDayQueues((await connectRedis(env)).value, use);
+  return withDayQueues((await connectRedis(env)).value, use, env);
 }
 
 /** etml enqueue: one date, idempotently (or again, with --force); the workers take it from there. */

@@ -78,31 +78,35 @@ export const runCommand: Command = async (args, getEnv) => {
     if (failures) throw new Error(failures);
     return;
   }
-  await withDayQueues(redis.value, async queues => {
-    let display: ProgressDisplay | undefined;
-    try {
-      const started = await startDay(queues, store, date, flags.force ?? false);
-      process.stderr.write(
-        `${started.jobId}: ${startedNote(started, `already ${started.state}`)}\n`,
-      );
-      display = progressDisplay(date);
-      const idle = idleWatch(queues);
-      const result = await followDay(queues, date, {
-        timeoutMs: timeoutMinutes * 60_000,
-        onProgress: progress => {
-          display?.update(...dayFraction(progress), describeProgress(progress, env.scheduleTz));
-          idle(progress).catch(() => {});
-        },
-      });
-      display.stop();
-      display = undefined;
-      const [summary, ...uris] = outputLines(store, result);
-      process.stderr.write(`${summary}\n`);
-      process.stdout.write(`${uris.join('\n')}\n`);
-    } finally {
-      display?.stop();
-    }
-  });
+  await withDayQueues(
+    redis.value,
+    async queues => {
+      let display: ProgressDisplay | undefined;
+      try {
+        const started = await startDay(queues, store, date, flags.force ?? false);
+        process.stderr.write(
+          `${started.jobId}: ${startedNote(started, `already ${started.state}`)}\n`,
+        );
+        display = progressDisplay(date);
+        const idle = idleWatch(queues);
+        const result = await followDay(queues, date, {
+          timeoutMs: timeoutMinutes * 60_000,
+          onProgress: progress => {
+            display?.update(...dayFraction(progress), describeProgress(progress, env.scheduleTz));
+            idle(progress).catch(() => {});
+          },
+        });
+        display.stop();
+        display = undefined;
+        const [summary, ...uris] = outputLines(store, result);
+        process.stderr.write(`${summary}\n`);
+        process.stdout.write(`${uris.join('\n')}\n`);
+      } finally {
+        display?.stop();
+      }
+    },
+    env,
+  );
   const failures = await tooManyFailedSummaries(store, date, maxFailedShare);
   if (failures) throw new Error(failures);
 };
