@@ -393,8 +393,14 @@ describe('traces (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
       ...llmServicesEnv(s3, redis.url, 'http://127.0.0.1:9'),
       OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost:4318',
     };
-    for (const service of ['cluster-worker', 'summarize-worker', 'scheduler']) {
-      const result = await runEtml([service], env);
+    const commands = [
+      ['cluster-worker'],
+      ['summarize-worker'],
+      ['scheduler'],
+      ['enqueue', '--date', '2025-08-04'],
+    ];
+    for (const command of commands) {
+      const result = await runEtml(command, env);
       expect(result.code).toBe(2);
       expect(result.stderr.trimEnd().split('\n')).toEqual([
         'etml: invalid configuration: OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL, got "localhost:4318"',
