@@ -1,6 +1,7 @@
 import type { EnvSource } from '@etml/config';
 import { codeVersion, createLogger, resolveLogFormat, runService } from '@etml/runtime';
 import {
+  endpointHost,
   extractiveSummarizer,
   llmSummarizer,
   OpenAISummarizer,
@@ -97,7 +98,7 @@ export function start() {
           summarizer:
             env.summarizer.kind === 'llm'
               ? // The host only: a base URL may carry credentials or a key in its query.
-                `${env.summarizer.model} at ${env.summarizer.baseURL ? new URL(env.summarizer.baseURL).host : 'api.openai.com'}`
+                `${env.summarizer.model} at ${endpointHost(env.summarizer.baseURL)}`
               : 'extractive',
           maxRequestsPerMinute: env.maxRequestsPerMinute,
           maxTokensPerMinute: env.maxTokensPerMinute ?? 'unlimited',
