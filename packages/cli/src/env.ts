@@ -16,7 +16,7 @@ export interface CliEnv extends Infra {
   scheduleTz: string;
   /** OTEL_EXPORTER_OTLP_ENDPOINT…: the days the CLI enqueues start their traces here. */
   tracing: TracingEnv | undefined;
-  /** For the secrets a span must not carry, and where tracing's own warnings go. */
+  /** LOG_FORMAT and LOG_LEVEL (`etml start` hands them on), and the secrets no line or span shows. */
   log: LogSettings;
 }
 
@@ -29,9 +29,4 @@ export function loadCliEnv(source: EnvSource = process.env): CliEnv {
     tracing: tracingFrom(env),
     log: logSettings(env, source),
   };
-}
-
-/** LOG_FORMAT and LOG_LEVEL, for `etml start`, which decides the format for its services. */
-export function loadCliLogSettings(source: EnvSource = process.env): LogSettings {
-  return logSettings(parseEnv(logEnv, source), source);
 }

@@ -14,7 +14,6 @@ import {
 } from '@etml/runtime';
 import { parseFlags } from '../args.ts';
 import type { Command } from '../command.ts';
-import { loadCliLogSettings } from '../env.ts';
 
 const SERVICES = ['scheduler', 'cluster-worker', 'summarize-worker', 'board'] as const;
 const WIDTH = Math.max(...SERVICES.map(s => s.length));
@@ -60,7 +59,7 @@ async function preflight(childEnv: EnvSource): Promise<void> {
 export const startCommand: Command = async (args, getEnv) => {
   parseFlags('start', args, {});
   const env = getEnv();
-  const logSettings = loadCliLogSettings();
+  const logSettings = env.log;
   // Decided here, where the terminal is: the services' stderr is a pipe to this process.
   const format = resolveLogFormat(logSettings.format);
   const log = format === 'json' ? createLogger('start', undefined, logSettings) : undefined;
